@@ -1,0 +1,209 @@
+//! The one error type of pqx-core.
+//!
+//! Every fallible function in the crate returns [`Result`]. Each variant names *what* is wrong
+//! and *where* (a file, a part name, an element), so that a command-line tool can print it as
+//! is and a binding can map it to a stable code through [`Error::kind`].
+
+use std::fmt;
+
+/// Result alias used throughout pqx-core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in pqx-core.
+///
+/// Variants carry enough context to be shown to a user without further decoration. Bindings
+/// should not match on variants (the enum is `#[non_exhaustive]`) but on [`Error::kind`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file concerned (as given by the caller).
+        path: String,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The input is not a ZIP archive, or the archive is damaged or ambiguous.
+    #[error("malformed ZIP archive: {0}")]
+    Zip(String),
+    /// A `.mez` does not have the layout Power Query expects.
+    #[error("not a valid connector (.mez): {0}")]
+    Mez(String),
+    /// The OPC package structure is broken (content types, relationships, part names).
+    #[error("malformed OPC package: {0}")]
+    Opc(String),
+    /// A part name breaks the OPC part-name rules (ECMA-376 Part 2 §9.1.1).
+    #[error("invalid part name {name:?}: {reason}")]
+    PartName {
+        /// The offending name as found.
+        name: String,
+        /// Which rule it breaks.
+        reason: String,
+    },
+    /// An XML part could not be parsed or is not allowed (DTD, entities, size, depth).
+    #[error("XML error in {part}: {reason}")]
+    Xml {
+        /// Part (or file) that holds the XML.
+        part: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A signature part does not have the structure OPC / XML-DSig requires.
+    #[error("malformed signature {part}: {reason}")]
+    SignatureFormat {
+        /// The signature part.
+        part: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An algorithm URI that pqx does not support (or refuses, like MD5).
+    #[error("unsupported algorithm {0}")]
+    UnsupportedAlgorithm(String),
+    /// A certificate could not be parsed.
+    #[error("invalid certificate{}: {reason}", context.as_deref().map(|c| format!(" in {c}")).unwrap_or_default())]
+    Certificate {
+        /// Where it came from (file or part), when known.
+        context: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A private key could not be read.
+    #[error("cannot read key from {source_name}: {reason}")]
+    Key {
+        /// The file (or "buffer") it was read from.
+        source_name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The password for a PKCS#12 file or encrypted key is wrong.
+    #[error("wrong password for {0}")]
+    WrongPassword(String),
+    /// Signing was refused by policy (weak key, missing EKU, expired certificate, key mismatch…).
+    #[error("refusing to sign: {0}")]
+    SigningPolicy(String),
+    /// A cryptographic operation failed unexpectedly.
+    #[error("cryptographic failure: {0}")]
+    Crypto(String),
+    /// The caller asked for something that does not make sense (e.g. countersign an unsigned
+    /// package).
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// A configured limit was exceeded (see [`crate::limits::Limits`]).
+    #[error("limit exceeded: {0}")]
+    LimitExceeded(String),
+}
+
+/// Stable classification of [`Error`]s, used by the C ABI and the JavaScript bindings.
+///
+/// The numeric values are part of the C ABI (`pqx_status`) and never change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+#[repr(i32)]
+pub enum ErrorKind {
+    /// I/O failure.
+    Io = 10,
+    /// Malformed ZIP.
+    Zip = 11,
+    /// Malformed .mez.
+    Mez = 12,
+    /// Malformed OPC package or part name.
+    Opc = 13,
+    /// Malformed or forbidden XML.
+    Xml = 14,
+    /// Malformed signature part.
+    SignatureFormat = 15,
+    /// Unsupported algorithm.
+    UnsupportedAlgorithm = 16,
+    /// Invalid certificate.
+    Certificate = 17,
+    /// Unreadable key.
+    Key = 18,
+    /// Wrong password.
+    WrongPassword = 19,
+    /// Signing refused by policy.
+    SigningPolicy = 20,
+    /// Cryptographic failure.
+    Crypto = 21,
+    /// Invalid argument.
+    InvalidArgument = 22,
+    /// Limit exceeded.
+    LimitExceeded = 23,
+}
+
+impl ErrorKind {
+    /// A short stable name (`"wrong-password"`, …) for JSON and JavaScript `code` properties.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Io => "io",
+            ErrorKind::Zip => "zip",
+            ErrorKind::Mez => "mez",
+            ErrorKind::Opc => "opc",
+            ErrorKind::Xml => "xml",
+            ErrorKind::SignatureFormat => "signature-format",
+            ErrorKind::UnsupportedAlgorithm => "unsupported-algorithm",
+            ErrorKind::Certificate => "certificate",
+            ErrorKind::Key => "key",
+            ErrorKind::WrongPassword => "wrong-password",
+            ErrorKind::SigningPolicy => "signing-policy",
+            ErrorKind::Crypto => "crypto",
+            ErrorKind::InvalidArgument => "invalid-argument",
+            ErrorKind::LimitExceeded => "limit-exceeded",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Error {
+    /// The stable kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Zip(_) => ErrorKind::Zip,
+            Error::Mez(_) => ErrorKind::Mez,
+            Error::Opc(_) | Error::PartName { .. } => ErrorKind::Opc,
+            Error::Xml { .. } => ErrorKind::Xml,
+            Error::SignatureFormat { .. } => ErrorKind::SignatureFormat,
+            Error::UnsupportedAlgorithm(_) => ErrorKind::UnsupportedAlgorithm,
+            Error::Certificate { .. } => ErrorKind::Certificate,
+            Error::Key { .. } => ErrorKind::Key,
+            Error::WrongPassword(_) => ErrorKind::WrongPassword,
+            Error::SigningPolicy(_) => ErrorKind::SigningPolicy,
+            Error::Crypto(_) => ErrorKind::Crypto,
+            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::LimitExceeded(_) => ErrorKind::LimitExceeded,
+        }
+    }
+
+    /// Builds an [`Error::Io`] for `path`.
+    pub fn io(path: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+
+    /// Builds an [`Error::Xml`].
+    pub fn xml(part: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Xml { part: part.into(), reason: reason.into() }
+    }
+
+    /// Builds an [`Error::SignatureFormat`].
+    pub fn signature_format(part: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::SignatureFormat { part: part.into(), reason: reason.into() }
+    }
+
+    /// Builds an [`Error::Certificate`].
+    pub fn certificate(context: Option<&str>, reason: impl Into<String>) -> Self {
+        Error::Certificate { context: context.map(str::to_owned), reason: reason.into() }
+    }
+}
+
+impl From<zip::result::ZipError> for Error {
+    fn from(e: zip::result::ZipError) -> Self {
+        Error::Zip(e.to_string())
+    }
+}

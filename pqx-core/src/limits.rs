@@ -1,0 +1,68 @@
+//! Named resource limits.
+//!
+//! Every bound pqx enforces on untrusted input lives here, with its default, so that a
+//! hostile package cannot make a reader allocate without bound, recurse without bound or
+//! run for longer than linear time. Callers that need more can raise a limit through
+//! [`Limits`].
+
+/// Default maximum number of entries in a ZIP archive.
+pub const MAX_ENTRIES: usize = 65_536;
+/// Default maximum length of an entry (part) name in bytes.
+pub const MAX_NAME_LEN: usize = 1_024;
+/// Default maximum uncompressed size of one part: 4 GiB.
+pub const MAX_PART_SIZE: u64 = 4 << 30;
+/// Default maximum uncompressed size of all parts together: 16 GiB.
+pub const MAX_TOTAL_SIZE: u64 = 16 << 30;
+/// Default maximum size of an XML part ([Content_Types].xml, .rels, signatures): 16 MiB.
+pub const MAX_XML_SIZE: u64 = 16 << 20;
+/// Default maximum element nesting depth in XML parts.
+pub const MAX_XML_DEPTH: usize = 64;
+/// Default maximum ratio of uncompressed to compressed size for a deflated entry.
+pub const MAX_COMPRESSION_RATIO: u64 = 1_000;
+/// Default maximum length of a certificate chain (signer included).
+pub const MAX_CHAIN_LEN: usize = 8;
+/// Default maximum number of signatures in one package.
+pub const MAX_SIGNATURES: usize = 64;
+/// Default maximum size of a certificate (matches .NET's 0x40000 cap on certificate parts).
+pub const MAX_CERTIFICATE_SIZE: u64 = 0x40000;
+
+/// The limits applied when reading untrusted input. `Limits::default()` uses the constants
+/// of this module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// See [`MAX_ENTRIES`].
+    pub max_entries: usize,
+    /// See [`MAX_NAME_LEN`].
+    pub max_name_len: usize,
+    /// See [`MAX_PART_SIZE`].
+    pub max_part_size: u64,
+    /// See [`MAX_TOTAL_SIZE`].
+    pub max_total_size: u64,
+    /// See [`MAX_XML_SIZE`].
+    pub max_xml_size: u64,
+    /// See [`MAX_XML_DEPTH`].
+    pub max_xml_depth: usize,
+    /// See [`MAX_COMPRESSION_RATIO`].
+    pub max_compression_ratio: u64,
+    /// See [`MAX_CHAIN_LEN`].
+    pub max_chain_len: usize,
+    /// See [`MAX_SIGNATURES`].
+    pub max_signatures: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_entries: MAX_ENTRIES,
+            max_name_len: MAX_NAME_LEN,
+            max_part_size: MAX_PART_SIZE,
+            max_total_size: MAX_TOTAL_SIZE,
+            max_xml_size: MAX_XML_SIZE,
+            max_xml_depth: MAX_XML_DEPTH,
+            max_compression_ratio: MAX_COMPRESSION_RATIO,
+            max_chain_len: MAX_CHAIN_LEN,
+            max_signatures: MAX_SIGNATURES,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Connector lint: the Power Query certification rules, over an M tokenizer.

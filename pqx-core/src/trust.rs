@@ -1,0 +1,1 @@
+//! Trust policy and certificate chain building.

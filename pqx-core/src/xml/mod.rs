@@ -1,0 +1,1 @@
+//! XML: secure parsing and inclusive canonicalization (C14N 1.0).

@@ -1,0 +1,1 @@
+//! C ABI for pqx-core (filled by its own issue).

@@ -1,0 +1,1 @@
+//! WebAssembly bindings for pqx-core (filled by its own issue).
