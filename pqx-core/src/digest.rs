@@ -166,14 +166,18 @@ mod tests {
     fn uris_round_trip() {
         for a in DigestAlgorithm::ALL {
             assert_eq!(DigestAlgorithm::from_uri(a.uri()).unwrap(), a);
-            assert_eq!(DigestAlgorithm::from_rsa_signature_uri(a.rsa_signature_uri()).unwrap(), a);
+            assert_eq!(
+                DigestAlgorithm::from_rsa_signature_uri(a.rsa_signature_uri()).unwrap(),
+                a
+            );
             assert_eq!(DigestAlgorithm::from_name(a.name()).unwrap(), a);
         }
     }
 
     #[test]
     fn rejects_md5() {
-        let e = DigestAlgorithm::from_uri("http://www.w3.org/2001/04/xmldsig-more#md5").unwrap_err();
+        let e =
+            DigestAlgorithm::from_uri("http://www.w3.org/2001/04/xmldsig-more#md5").unwrap_err();
         assert!(matches!(e, Error::UnsupportedAlgorithm(_)));
     }
 

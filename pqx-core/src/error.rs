@@ -93,6 +93,15 @@ pub enum Error {
     /// A configured limit was exceeded (see [`crate::limits::Limits`]).
     #[error("limit exceeded: {0}")]
     LimitExceeded(String),
+    /// Time-stamping failed: no authority answered, an answer was refused or malformed, or a
+    /// token does not verify. Signing stops rather than write a signature without the
+    /// timestamp the caller asked for.
+    #[error("timestamp: {0}")]
+    Timestamp(String),
+    /// A CMS (PKCS#7) structure is malformed or does not verify: a detached `.p7s`, or the
+    /// SignedData inside a time-stamp token.
+    #[error("CMS: {0}")]
+    Cms(String),
 }
 
 /// Stable classification of [`Error`]s, used by the C ABI and the JavaScript bindings.
@@ -130,6 +139,10 @@ pub enum ErrorKind {
     InvalidArgument = 22,
     /// Limit exceeded.
     LimitExceeded = 23,
+    /// Time-stamping failed.
+    Timestamp = 24,
+    /// Malformed or non-verifying CMS structure.
+    Cms = 25,
 }
 
 impl ErrorKind {
@@ -150,6 +163,8 @@ impl ErrorKind {
             ErrorKind::Crypto => "crypto",
             ErrorKind::InvalidArgument => "invalid-argument",
             ErrorKind::LimitExceeded => "limit-exceeded",
+            ErrorKind::Timestamp => "timestamp",
+            ErrorKind::Cms => "cms",
         }
     }
 }
@@ -178,27 +193,41 @@ impl Error {
             Error::Crypto(_) => ErrorKind::Crypto,
             Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
             Error::LimitExceeded(_) => ErrorKind::LimitExceeded,
+            Error::Timestamp(_) => ErrorKind::Timestamp,
+            Error::Cms(_) => ErrorKind::Cms,
         }
     }
 
     /// Builds an [`Error::Io`] for `path`.
     pub fn io(path: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     /// Builds an [`Error::Xml`].
     pub fn xml(part: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::Xml { part: part.into(), reason: reason.into() }
+        Error::Xml {
+            part: part.into(),
+            reason: reason.into(),
+        }
     }
 
     /// Builds an [`Error::SignatureFormat`].
     pub fn signature_format(part: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::SignatureFormat { part: part.into(), reason: reason.into() }
+        Error::SignatureFormat {
+            part: part.into(),
+            reason: reason.into(),
+        }
     }
 
     /// Builds an [`Error::Certificate`].
     pub fn certificate(context: Option<&str>, reason: impl Into<String>) -> Self {
-        Error::Certificate { context: context.map(str::to_owned), reason: reason.into() }
+        Error::Certificate {
+            context: context.map(str::to_owned),
+            reason: reason.into(),
+        }
     }
 }
 

@@ -2,14 +2,30 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod archive;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod atomic;
 pub mod certificate;
+pub mod cms;
 pub mod digest;
 pub mod error;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod files;
+pub mod inspect;
 pub mod keys;
 pub mod limits;
 pub mod lint;
+pub mod mez;
+pub mod opc;
+pub mod pack;
+mod random;
+pub mod report;
+pub mod sample;
+pub mod sign;
+pub mod signature;
 pub mod test_pki;
 pub mod trust;
+pub mod verify;
 pub mod xml;
 
 pub use error::{Error, ErrorKind, Result};

@@ -1,1 +1,0 @@
-//! X.509 certificates: thumbprints, names in .NET form, validity, key usage.

@@ -1,0 +1,110 @@
+//! Algorithm identifiers of CMS and RFC 3161, mapped onto pqx's [`DigestAlgorithm`].
+//!
+//! pqx signs and verifies with RSA PKCS#1 v1.5 only (as its OPC signatures do), so a CMS
+//! `signatureAlgorithm` must be `rsaEncryption` (what OpenSSL writes: the digest is the
+//! SignerInfo's `digestAlgorithm`) or `sha*WithRSAEncryption` (whose digest must then agree).
+//! Anything else is [`Error::UnsupportedAlgorithm`], never a guess.
+
+use crate::digest::DigestAlgorithm;
+use crate::error::{Error, Result};
+use const_oid::db::rfc5912::{
+    ID_SHA_1, ID_SHA_256, ID_SHA_384, ID_SHA_512, RSA_ENCRYPTION, SHA_1_WITH_RSA_ENCRYPTION,
+    SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION, SHA_512_WITH_RSA_ENCRYPTION,
+};
+use const_oid::ObjectIdentifier;
+use der::asn1::Null;
+use der::{Any, Tag, Tagged};
+use spki::AlgorithmIdentifierOwned;
+
+/// The OID of a digest (`id-sha256`, …).
+pub fn digest_oid(alg: DigestAlgorithm) -> ObjectIdentifier {
+    match alg {
+        DigestAlgorithm::Sha1 => ID_SHA_1,
+        DigestAlgorithm::Sha256 => ID_SHA_256,
+        DigestAlgorithm::Sha384 => ID_SHA_384,
+        DigestAlgorithm::Sha512 => ID_SHA_512,
+    }
+}
+
+/// The digest named by an OID; `None` for anything pqx does not compute (MD5 included).
+pub fn digest_from_oid(oid: &ObjectIdentifier) -> Option<DigestAlgorithm> {
+    DigestAlgorithm::ALL
+        .into_iter()
+        .find(|a| digest_oid(*a) == *oid)
+}
+
+/// `AlgorithmIdentifier` of a digest with absent parameters (RFC 5754 §2: SHA-2 parameters
+/// SHOULD be absent), as OpenSSL writes them.
+pub fn digest_identifier(alg: DigestAlgorithm) -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid: digest_oid(alg),
+        parameters: None,
+    }
+}
+
+/// Parses a digest `AlgorithmIdentifier`: a known OID with absent or NULL parameters.
+pub fn digest_from_identifier(id: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm> {
+    check_null_or_absent(id)?;
+    digest_from_oid(&id.oid)
+        .ok_or_else(|| Error::UnsupportedAlgorithm(format!("CMS digest algorithm {}", id.oid)))
+}
+
+/// `rsaEncryption` with NULL parameters: the `signatureAlgorithm` pqx writes in a
+/// SignerInfo (RFC 3370 §3.2; what `openssl cms -sign` writes).
+pub fn rsa_signature_identifier() -> Result<AlgorithmIdentifierOwned> {
+    Ok(AlgorithmIdentifierOwned {
+        oid: RSA_ENCRYPTION,
+        parameters: Some(Any::encode_from(&Null).map_err(|e| Error::Cms(e.to_string()))?),
+    })
+}
+
+/// The digest an RSA PKCS#1 v1.5 `signatureAlgorithm` signs with, given the SignerInfo's
+/// `digestAlgorithm`. RSA-PSS, ECDSA and everything else is [`Error::UnsupportedAlgorithm`].
+pub fn rsa_signature_digest(
+    id: &AlgorithmIdentifierOwned,
+    digest: DigestAlgorithm,
+) -> Result<DigestAlgorithm> {
+    check_null_or_absent(id)?;
+    let named = match id.oid {
+        RSA_ENCRYPTION => return Ok(digest),
+        SHA_1_WITH_RSA_ENCRYPTION => DigestAlgorithm::Sha1,
+        SHA_256_WITH_RSA_ENCRYPTION => DigestAlgorithm::Sha256,
+        SHA_384_WITH_RSA_ENCRYPTION => DigestAlgorithm::Sha384,
+        SHA_512_WITH_RSA_ENCRYPTION => DigestAlgorithm::Sha512,
+        other => {
+            return Err(Error::UnsupportedAlgorithm(format!(
+                "CMS signature algorithm {other} (pqx verifies RSA PKCS#1 v1.5 only)"
+            )))
+        }
+    };
+    if named != digest {
+        return Err(Error::Cms(format!(
+            "the signature algorithm uses {named} but the digest algorithm is {digest}"
+        )));
+    }
+    Ok(named)
+}
+
+fn check_null_or_absent(id: &AlgorithmIdentifierOwned) -> Result<()> {
+    match &id.parameters {
+        Some(p) if p.tag() != Tag::Null || !p.value().is_empty() => Err(
+            Error::UnsupportedAlgorithm(format!("algorithm {} with parameters", id.oid)),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// The digest of an RSA PKCS#1 v1.5 `sha*WithRSAEncryption` signature algorithm, as
+/// certificates and CRLs name it (no separate digest field there).
+pub fn rsa_with_digest(id: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm> {
+    check_null_or_absent(id)?;
+    match id.oid {
+        SHA_1_WITH_RSA_ENCRYPTION => Ok(DigestAlgorithm::Sha1),
+        SHA_256_WITH_RSA_ENCRYPTION => Ok(DigestAlgorithm::Sha256),
+        SHA_384_WITH_RSA_ENCRYPTION => Ok(DigestAlgorithm::Sha384),
+        SHA_512_WITH_RSA_ENCRYPTION => Ok(DigestAlgorithm::Sha512),
+        other => Err(Error::UnsupportedAlgorithm(format!(
+            "signature algorithm {other} (pqx verifies RSA PKCS#1 v1.5 only)"
+        ))),
+    }
+}

@@ -1,0 +1,250 @@
+//! A detached CMS signature (`.p7s`) over the exact bytes of a signed `.pqx`.
+//!
+//! Pipelines that check every artifact with `openssl cms -verify` want a standard signature
+//! beside the file; this is that, and only that: Power BI reads the OPC signature inside the
+//! package, never the `.p7s`. What pqx writes (RFC 5652, CAdES-BES shaped):
+//!
+//! ```text
+//! ContentInfo { signedData
+//!   SignedData v1
+//!     digestAlgorithms  { sha256 }
+//!     encapContentInfo  { id-data, eContent absent }      ← detached
+//!     certificates      the signing key's chain, signer first
+//!     signerInfos { SignerInfo v1
+//!       sid                issuerAndSerialNumber of the signer
+//!       signedAttrs        content-type (id-data), message-digest (of the .pqx bytes),
+//!                          signing-time, signing-certificate-v2 (SHA-256 of the signer)
+//!       signatureAlgorithm rsaEncryption
+//!       signature          RSA PKCS#1 v1.5 over DER(SET OF signedAttrs) } }
+//! ```
+//! `openssl cms -verify -binary -inform DER -content FILE.pqx -in FILE.p7s -CAfile ROOT`
+//! accepts it; [`verify_detached`] accepts it and what `openssl cms -sign -cades -binary`
+//! writes, and reports in the shape of a package verification.
+
+use super::algorithm::digest_identifier;
+use super::ess::signing_certificate_v2;
+use super::signer::CmsRsaSigner;
+use super::signer_info::{parse_signed_data, verify_signer_detailed, SignerFailure};
+use crate::certificate::format_report_time;
+use crate::digest::DigestAlgorithm;
+use crate::error::{Error, Result};
+use crate::keys::SigningKey;
+use crate::opc::PartName;
+use crate::verify::{
+    certificate_verdict, CertificateTimes, SignatureCheck, SignatureStatus, Verification,
+    VerifyOptions,
+};
+use cms::builder::{SignedDataBuilder, SignerInfoBuilder};
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::signed_data::{EncapsulatedContentInfo, SignerIdentifier};
+use const_oid::db::rfc5911::{ID_AA_SIGNING_CERTIFICATE_V_2, ID_DATA, ID_SIGNING_TIME};
+use const_oid::ObjectIdentifier;
+use der::asn1::{GeneralizedTime, SetOfVec, UtcTime};
+use der::{Any, Decode, Encode};
+use time::OffsetDateTime;
+use x509_cert::attr::Attribute;
+
+/// Largest `.p7s` accepted for verification (a chain of a few certificates is ~5 KiB).
+pub const MAX_P7S_SIZE: usize = 1 << 20;
+
+fn cms_err(what: &str) -> impl Fn(cms::builder::Error) -> Error + '_ {
+    move |e| Error::Cms(format!("{what}: {e:?}"))
+}
+
+fn der_err(e: der::Error) -> Error {
+    Error::Cms(e.to_string())
+}
+
+/// A signed attribute with one value.
+fn attribute(oid: ObjectIdentifier, value: &impl Encode) -> Result<Attribute> {
+    let any = Any::from_der(&value.to_der().map_err(der_err)?).map_err(der_err)?;
+    let values = SetOfVec::try_from(vec![any]).map_err(der_err)?;
+    Ok(Attribute { oid, values })
+}
+
+/// `signing-time` at `t`: UTCTime through 2049, GeneralizedTime after (RFC 5652 §11.3).
+fn signing_time_attribute(t: OffsetDateTime) -> Result<Attribute> {
+    let secs = u64::try_from(t.unix_timestamp())
+        .map_err(|_| Error::InvalidArgument(format!("signing time {t} is before 1970")))?;
+    let d = std::time::Duration::from_secs(secs);
+    let time = if t.year() < 2050 {
+        x509_cert::time::Time::UtcTime(UtcTime::from_unix_duration(d).map_err(der_err)?)
+    } else {
+        x509_cert::time::Time::GeneralTime(GeneralizedTime::from_unix_duration(d).map_err(der_err)?)
+    };
+    attribute(ID_SIGNING_TIME, &time)
+}
+
+/// Signs `content` (the exact bytes of a `.pqx`) with `key`: a DER `ContentInfo` holding a
+/// detached SignedData, as drawn in the module docs. `signing_time` goes into the
+/// `signing-time` attribute (claimed, like the OPC SignatureTime). The result is verified
+/// before it is returned, so a bug can never hand out a `.p7s` that does not verify.
+pub fn sign_detached(
+    content: &[u8],
+    key: &SigningKey,
+    digest: DigestAlgorithm,
+    signing_time: OffsetDateTime,
+) -> Result<Vec<u8>> {
+    key.check_signing_policy(signing_time)?;
+    let cert = key.certificate();
+    let tbs = &cert.inner().tbs_certificate;
+    let eci = EncapsulatedContentInfo {
+        econtent_type: ID_DATA,
+        econtent: None,
+    };
+    let message_digest = digest.digest(content);
+    let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+        issuer: tbs.issuer.clone(),
+        serial_number: tbs.serial_number.clone(),
+    });
+    let signer = CmsRsaSigner::new(key, digest);
+    let mut si = SignerInfoBuilder::new(
+        &signer,
+        sid,
+        digest_identifier(digest),
+        &eci,
+        Some(&message_digest),
+    )
+    .map_err(cms_err("SignerInfo"))?;
+    si.add_signed_attribute(signing_time_attribute(signing_time)?)
+        .map_err(cms_err("signing-time"))?;
+    si.add_signed_attribute(attribute(
+        ID_AA_SIGNING_CERTIFICATE_V_2,
+        &signing_certificate_v2(cert)?,
+    )?)
+    .map_err(cms_err("signing-certificate-v2"))?;
+    let mut sd = SignedDataBuilder::new(&eci);
+    sd.add_digest_algorithm(digest_identifier(digest))
+        .map_err(cms_err("digest algorithm"))?;
+    for c in key.chain() {
+        sd.add_certificate(CertificateChoices::Certificate(c.inner().clone()))
+            .map_err(cms_err("certificate"))?;
+    }
+    sd.add_signer_info::<_, rsa::pkcs1v15::Signature>(si)
+        .map_err(cms_err("signing"))?;
+    let der = sd
+        .build()
+        .map_err(cms_err("SignedData"))?
+        .to_der()
+        .map_err(der_err)?;
+    let parsed = parse_signed_data(&der)?;
+    verify_signer_detailed(&parsed, content, true).map_err(|f| f.error)?;
+    Ok(der)
+}
+
+/// Reads the file at `pqx` and writes its detached signature to `out` atomically (what
+/// `pqx sign --detached-p7s OUT` does after signing the package).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn sign_detached_file(
+    pqx: &std::path::Path,
+    out: &std::path::Path,
+    key: &SigningKey,
+    digest: DigestAlgorithm,
+    signing_time: Option<OffsetDateTime>,
+) -> Result<()> {
+    let content = std::fs::read(pqx).map_err(|e| Error::io(pqx.display().to_string(), e))?;
+    let der = sign_detached(
+        &content,
+        key,
+        digest,
+        signing_time.unwrap_or_else(OffsetDateTime::now_utc),
+    )?;
+    crate::atomic::write_atomically(out, |w| {
+        std::io::Write::write_all(w, &der).map_err(|e| Error::io(out.display().to_string(), e))
+    })
+}
+
+/// Verifies the detached CMS signature `p7s` (DER; named `name` in the report) over
+/// `content`, the `.pqx` bytes. The answer has the shape of a package verification: one
+/// [`SignatureCheck`] whose `part` is `/<name>` (`/signature.p7s` when the name is not a
+/// valid part name), so `Report::from_verification` prints it like MakePQX's report.
+///
+/// Statuses: `MalformedSignature` (not a detached SignedData with one SignerInfo and the
+/// required attributes), `InvalidSignature` (the content or the signed attributes changed),
+/// `UnsupportedAlgorithm`, and the certificate verdicts of a package signature (key size, CA,
+/// code-signing EKU, validity at the claimed signing time and at `options.now`, chain,
+/// revocation). `Err` only for input over [`MAX_P7S_SIZE`].
+pub fn verify_detached(
+    content: &[u8],
+    p7s: &[u8],
+    name: &str,
+    options: &VerifyOptions,
+) -> Result<Verification> {
+    if p7s.len() > MAX_P7S_SIZE {
+        return Err(Error::LimitExceeded(format!(
+            "{name}: {} bytes (limit {MAX_P7S_SIZE})",
+            p7s.len()
+        )));
+    }
+    let part = PartName::parse(&format!("/{}", name.trim_start_matches('/')))
+        .or_else(|_| PartName::parse("/signature.p7s"))?;
+    let mut check = SignatureCheck::new(part);
+    let now = options.now.unwrap_or_else(OffsetDateTime::now_utc);
+    if let Err((status, reason)) = check_detached(content, p7s, options, now, &mut check) {
+        check.status = status;
+        check.reason = Some(reason);
+    }
+    let status = check.status;
+    let mut warnings = Vec::new();
+    if check.warnings.iter().any(|w| w.contains("SHA-1")) {
+        warnings.push("the detached signature uses SHA-1, which is weak".to_owned());
+    }
+    Ok(Verification::from_checks(status, vec![check], warnings))
+}
+
+fn check_detached(
+    content: &[u8],
+    p7s: &[u8],
+    options: &VerifyOptions,
+    now: OffsetDateTime,
+    check: &mut SignatureCheck,
+) -> std::result::Result<(), (SignatureStatus, String)> {
+    let malformed = |e: Error| (SignatureStatus::MalformedSignature, e.to_string());
+    let sd = parse_signed_data(p7s).map_err(malformed)?;
+    if sd.encap_content_info.econtent.is_some() {
+        return Err((
+            SignatureStatus::MalformedSignature,
+            "the CMS signature is not detached: it encapsulates its own content".into(),
+        ));
+    }
+    if sd.encap_content_info.econtent_type != ID_DATA {
+        return Err((
+            SignatureStatus::MalformedSignature,
+            format!(
+                "eContentType {} is not id-data",
+                sd.encap_content_info.econtent_type
+            ),
+        ));
+    }
+    let signer = match verify_signer_detailed(&sd, content, false) {
+        Ok(s) => s,
+        Err(SignerFailure { mismatch, error }) => {
+            let status = match error.kind() {
+                crate::ErrorKind::UnsupportedAlgorithm => SignatureStatus::UnsupportedAlgorithm,
+                crate::ErrorKind::Certificate => SignatureStatus::InvalidCertificate,
+                _ if mismatch => SignatureStatus::InvalidSignature,
+                _ => SignatureStatus::MalformedSignature,
+            };
+            return Err((status, error.to_string()));
+        }
+    };
+    check.signer = Some(signer.certificate.clone());
+    check.digest = Some(signer.digest);
+    check.signature_method = Some(signer.digest);
+    check.signing_time = signer.signing_time.map(format_report_time);
+    if signer.digest.is_weak() {
+        check.warnings.push("uses SHA-1, which is weak".to_owned());
+    }
+    let others: Vec<_> = signer
+        .certificates
+        .iter()
+        .filter(|c| **c != signer.certificate)
+        .cloned()
+        .collect();
+    let times = CertificateTimes {
+        claimed: signer.signing_time,
+        evaluation: now,
+        timestamped: false,
+    };
+    certificate_verdict(&signer.certificate, &others, times, options, check)
+}

@@ -1,0 +1,114 @@
+//! File-level operations: what `pqx pack|sign|verify` and the C ABI do with paths.
+//!
+//! Each is a thin composition of the streaming library functions with atomic output, kept
+//! here so that every front end (CLI, C, .NET) behaves identically.
+
+use crate::atomic::write_atomically;
+use crate::error::{Error, Result};
+use crate::keys::SigningKey;
+use crate::limits::Limits;
+use crate::mez::Mez;
+use crate::opc::Package;
+use crate::sign::{sign_package, SignOptions, SignOutcome};
+use crate::verify::{verify_package, Verification, VerifyOptions};
+use std::fs::File;
+use std::io::{BufReader, Cursor, Seek, Write};
+use std::path::Path;
+
+fn open(path: &Path) -> Result<BufReader<File>> {
+    File::open(path)
+        .map(BufReader::new)
+        .map_err(|e| Error::io(path.display().to_string(), e))
+}
+
+fn name(path: &Path) -> String {
+    path.file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Packs the `.mez` at `mez` into an unsigned `.pqx` at `out` (atomically).
+pub fn pack_file(mez: &Path, out: &Path, limits: &Limits) -> Result<()> {
+    let mut m = Mez::open(open(mez)?, &name(mez), limits)?;
+    write_atomically(out, |w| {
+        crate::pack::pack(&mut m, SeekWriter::new(w)).map(drop)
+    })
+}
+
+/// Signs (or countersigns, or replaces — see [`SignOptions`]) the package at `input`,
+/// writing the result atomically to `output` (which may be the same path).
+pub fn sign_file(
+    input: &Path,
+    output: &Path,
+    key: &SigningKey,
+    options: &SignOptions,
+    limits: &Limits,
+) -> Result<SignOutcome> {
+    let mut package = Package::open(open(input)?, &name(input), limits)?;
+    write_atomically(output, |w| {
+        let (_, outcome) = sign_package(&mut package, key, options, SeekWriter::new(w))?;
+        Ok(outcome)
+    })
+}
+
+/// Packs a `.mez` and signs it in one step (MakePQX's `pack -c`), atomically. The unsigned
+/// intermediate package is held in memory (connectors are small).
+pub fn pack_and_sign_file(
+    mez: &Path,
+    out: &Path,
+    key: &SigningKey,
+    options: &SignOptions,
+    limits: &Limits,
+) -> Result<SignOutcome> {
+    let mut m = Mez::open(open(mez)?, &name(mez), limits)?;
+    let unsigned = crate::pack::pack(&mut m, Cursor::new(Vec::new()))?.into_inner();
+    let mut package = Package::open(Cursor::new(unsigned), &name(out), limits)?;
+    write_atomically(out, |w| {
+        let (_, outcome) = sign_package(&mut package, key, options, SeekWriter::new(w))?;
+        Ok(outcome)
+    })
+}
+
+/// Verifies the package at `path`.
+pub fn verify_file(path: &Path, options: &VerifyOptions) -> Result<Verification> {
+    let mut package = Package::open(open(path)?, &name(path), &options.limits)?;
+    verify_package(&mut package, options)
+}
+
+/// Loads a PKCS#12 (`.pfx`) signing key from a file.
+pub fn load_pkcs12_file(path: &Path, password: &str) -> Result<SigningKey> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+    SigningKey::from_pkcs12(&bytes, password, &name(path))
+}
+
+/// Loads a PEM/DER PKCS#8 key and a PEM certificate chain from files.
+pub fn load_pem_files(key: &Path, key_password: Option<&str>, chain: &Path) -> Result<SigningKey> {
+    let k = std::fs::read(key).map_err(|e| Error::io(key.display().to_string(), e))?;
+    let c = std::fs::read(chain).map_err(|e| Error::io(chain.display().to_string(), e))?;
+    SigningKey::from_pem_parts(&k, key_password, &c, &name(key))
+}
+
+/// Adapts a plain [`Write`] (the atomic temp file) to `Write + Seek` for the ZIP writer by
+/// seeking the underlying file: the buffered writer is flushed first.
+struct SeekWriter<'a, W: Write + Seek>(&'a mut std::io::BufWriter<W>);
+
+impl<'a, W: Write + Seek> SeekWriter<'a, W> {
+    fn new(w: &'a mut std::io::BufWriter<W>) -> Self {
+        SeekWriter(w)
+    }
+}
+
+impl<W: Write + Seek> Write for SeekWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<W: Write + Seek> Seek for SeekWriter<'_, W> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.0.seek(pos)
+    }
+}

@@ -1,1 +1,0 @@
-//! Signing keys: PKCS#12 (.pfx) and PEM/DER PKCS#8 with a certificate chain.

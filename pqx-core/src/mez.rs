@@ -1,0 +1,257 @@
+//! Reading a connector `.mez`: a plain ZIP of the connector's files.
+//!
+//! Power Query wants exactly one section document at the root: `<Name>.m` in older packages,
+//! `<Name>.pq` in what today's SDK builds. `.pqm` modules, `resources*.resx` string tables and
+//! `.png` icons come with it; anything else is kept and listed as "other". Packaging metadata
+//! that an OPC-aware zipper may have added (`[Content_Types].xml`, `_rels/`) is not a connector
+//! file and is left out (pack writes its own).
+
+use crate::archive::{ArchiveReader, Entry};
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+use serde::Serialize;
+use std::io::{Read, Seek};
+
+/// What a file in a connector is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum FileKind {
+    /// The section document (`.pq` or `.m`).
+    SectionDocument,
+    /// A `.pqm` module.
+    Module,
+    /// A `resources*.resx` string table.
+    Resources,
+    /// A `.png` icon.
+    Icon,
+    /// Anything else.
+    Other,
+}
+
+impl FileKind {
+    /// Classifies a file by its path inside the connector.
+    pub fn of(path: &str) -> FileKind {
+        let lower = path.to_ascii_lowercase();
+        let at_root = !lower.contains('/');
+        if at_root
+            && (lower.ends_with(".pq") && !lower.ends_with(".query.pq") || lower.ends_with(".m"))
+        {
+            FileKind::SectionDocument
+        } else if lower.ends_with(".pqm") {
+            FileKind::Module
+        } else if lower
+            .rsplit('/')
+            .next()
+            .is_some_and(|f| f.starts_with("resources") && f.ends_with(".resx"))
+        {
+            FileKind::Resources
+        } else if lower.ends_with(".png") {
+            FileKind::Icon
+        } else {
+            FileKind::Other
+        }
+    }
+}
+
+/// A file of a connector.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConnectorEntry {
+    /// Path inside the connector, `/`-separated, as stored.
+    pub name: String,
+    /// What it is.
+    pub kind: FileKind,
+    /// Uncompressed size.
+    pub size: u64,
+    #[serde(skip)]
+    entry: Entry,
+}
+
+/// Whether a ZIP item is OPC packaging metadata rather than a connector file.
+pub fn is_packaging_metadata(name: &str) -> bool {
+    name == "[Content_Types].xml"
+        || name.starts_with("_rels/")
+        || name.contains("/_rels/")
+        || name.starts_with("package/services/")
+}
+
+/// A `.mez` opened for reading.
+pub struct Mez<R: Read + Seek> {
+    archive: ArchiveReader<R>,
+    entries: Vec<ConnectorEntry>,
+    section: usize,
+}
+
+impl<R: Read + Seek> Mez<R> {
+    /// Opens a `.mez`, requiring exactly one section document at the root. `what` names the
+    /// file in errors.
+    pub fn open(reader: R, what: &str, limits: &Limits) -> Result<Self> {
+        let archive = ArchiveReader::open(reader, what, limits)?;
+        let entries: Vec<ConnectorEntry> = archive
+            .entries()
+            .iter()
+            .filter(|e| !is_packaging_metadata(&e.name))
+            .map(|e| ConnectorEntry {
+                name: e.name.clone(),
+                kind: FileKind::of(&e.name),
+                size: e.size,
+                entry: e.clone(),
+            })
+            .collect();
+        let sections: Vec<usize> = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind == FileKind::SectionDocument)
+            .map(|(i, _)| i)
+            .collect();
+        let section = match sections.as_slice() {
+            [one] => *one,
+            [] => {
+                let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+                return Err(Error::Mez(format!(
+                    "{what}: no section document (a .pq or .m file at the root); files: {}",
+                    if names.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
+                )));
+            }
+            many => {
+                let names: Vec<&str> = many
+                    .iter()
+                    .filter_map(|&i| entries.get(i))
+                    .map(|e| e.name.as_str())
+                    .collect();
+                return Err(Error::Mez(format!(
+                    "{what}: more than one section document: {}",
+                    names.join(", ")
+                )));
+            }
+        };
+        Ok(Mez {
+            archive,
+            entries,
+            section,
+        })
+    }
+
+    /// The connector's files, in archive order.
+    pub fn entries(&self) -> &[ConnectorEntry] {
+        &self.entries
+    }
+
+    /// The section document's entry.
+    pub fn section_document(&self) -> &ConnectorEntry {
+        // `section` was checked to be in range in `open`.
+        &self.entries[self.section]
+    }
+
+    /// The connector's name: the section document's file name without extension.
+    pub fn connector_name(&self) -> &str {
+        let n = &self.section_document().name;
+        n.rsplit_once('.').map(|(stem, _)| stem).unwrap_or(n)
+    }
+
+    /// The section document's text, UTF-8 BOM stripped.
+    pub fn section_text(&mut self) -> Result<String> {
+        let entry = self.section_document().clone();
+        let bytes = self.read(&entry)?;
+        text_of(&bytes, &entry.name)
+    }
+
+    /// Reads a connector file into memory (bounded by the part-size limit).
+    pub fn read(&mut self, file: &ConnectorEntry) -> Result<Vec<u8>> {
+        let max = self.archive.limits().max_part_size;
+        self.archive.read(&file.entry, max)
+    }
+
+    /// Streams a connector file's bytes.
+    pub fn stream(&mut self, file: &ConnectorEntry, sink: impl FnMut(&[u8])) -> Result<()> {
+        self.archive.stream(&file.entry, sink)
+    }
+}
+
+/// Decodes a connector text file: UTF-8, BOM stripped.
+pub fn text_of(bytes: &[u8], name: &str) -> Result<String> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    String::from_utf8(body.to_vec()).map_err(|_| Error::Mez(format!("{name} is not UTF-8 text")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::ArchiveWriter;
+    use std::io::Cursor;
+
+    fn zip(entries: &[(&str, &[u8])]) -> Cursor<Vec<u8>> {
+        let mut w = ArchiveWriter::new(Cursor::new(Vec::new()));
+        for (n, d) in entries {
+            w.add(n, d).unwrap();
+        }
+        Cursor::new(w.finish().unwrap().into_inner())
+    }
+
+    #[test]
+    fn finds_the_section_document_and_strips_the_bom() {
+        let mut m = Mez::open(
+            zip(&[
+                ("HelloWorld.pq", b"\xEF\xBB\xBFsection HelloWorld;"),
+                ("HelloWorld16.png", b"x"),
+                ("resources.resx", b"<root/>"),
+                ("Table.pqm", b"x"),
+                ("HelloWorld.query.pq", b"1"),
+            ]),
+            "h.mez",
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(m.connector_name(), "HelloWorld");
+        assert_eq!(m.section_text().unwrap(), "section HelloWorld;");
+        let kinds: Vec<FileKind> = m.entries().iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                FileKind::SectionDocument,
+                FileKind::Icon,
+                FileKind::Resources,
+                FileKind::Module,
+                FileKind::Other
+            ]
+        );
+    }
+
+    #[test]
+    fn accepts_the_older_m_extension() {
+        let m = Mez::open(
+            zip(&[("Old.m", b"section Old;")]),
+            "o.mez",
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(m.connector_name(), "Old");
+    }
+
+    #[test]
+    fn names_the_files_when_there_is_no_section_document() {
+        let err = Mez::open(zip(&[("readme.txt", b"x")]), "x.mez", &Limits::default())
+            .err()
+            .unwrap();
+        assert_eq!(err.to_string(), "not a valid connector (.mez): x.mez: no section document (a .pq or .m file at the root); files: readme.txt");
+    }
+
+    #[test]
+    fn names_both_section_documents_when_there_are_two() {
+        let err = Mez::open(
+            zip(&[("A.pq", b"x"), ("B.m", b"y")]),
+            "x.mez",
+            &Limits::default(),
+        )
+        .err()
+        .unwrap();
+        assert!(
+            err.to_string()
+                .ends_with("more than one section document: A.pq, B.m"),
+            "{err}"
+        );
+    }
+}

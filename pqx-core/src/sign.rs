@@ -1,0 +1,415 @@
+//! Signing a package: a first signature, a countersignature, or a replacement.
+//!
+//! * **Sign** (unsigned package): one reference per content part (raw bytes digested) and one
+//!   relationship reference per relationship part of the content, selecting every
+//!   relationship type present (RelationshipTransform + C14N). The origin part and its package
+//!   relationship are created first, so the signature covers the relationship to its own
+//!   origin, as .NET's does.
+//! * **Countersign** (already signed, the default as in MakePQX): a new signature whose
+//!   manifest covers the existing signature parts (C14N transform), exactly what .NET's
+//!   `PackageDigitalSignatureManager.Countersign` does; the earlier signatures stay valid.
+//! * **Replace**: all signature parts, their relationships and certificate parts are dropped,
+//!   then the package is signed afresh.
+//!
+//! The output is a new archive: unchanged parts are copied compressed as they are (no
+//! re-compression), so signing costs one read for digests and one copy.
+//!
+//! With a [`Timestamper`] in the options, the new signature's SignatureValue is time-stamped
+//! (RFC 3161) and the token embedded in an unreferenced Object (see
+//! [`crate::signature::build::add_timestamp`]) *before* anything is written: when no
+//! time-stamping authority gives a usable token, signing fails and `out` is untouched.
+
+use crate::archive::ArchiveWriter;
+use crate::cms::timestamp::{timestamp_signature_value, verify_token, Timestamper, VerifiedToken};
+use crate::digest::DigestAlgorithm;
+use crate::error::{Error, Result};
+use crate::keys::SigningKey;
+use crate::opc::content_types::CONTENT_TYPES_ITEM;
+use crate::opc::relationships::{self, rels_part_for, RELATIONSHIPS_CONTENT_TYPE};
+use crate::opc::signature_parts::*;
+use crate::opc::{Package, PartName, Relationship, Relationships, TargetMode};
+use crate::signature::build::{build_signature, SignatureContent};
+use crate::signature::{ManifestReference, Selector, Transform};
+use base64::Engine as _;
+use std::collections::BTreeMap;
+use std::io::{Read, Seek, Write};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// What to do with a package that is already signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SignMode {
+    /// Sign an unsigned package; countersign a signed one (MakePQX's `sign`).
+    #[default]
+    Auto,
+    /// Remove every existing signature, then sign (MakePQX's `sign --replace`).
+    Replace,
+}
+
+/// Options for [`sign_package`].
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct SignOptions {
+    /// Digest for references and the RSA signature (default SHA-256).
+    pub digest: DigestAlgorithm,
+    /// Sign/countersign or replace.
+    pub mode: SignMode,
+    /// The time written into SignatureTime and used for the certificate checks (default: now).
+    pub time: Option<OffsetDateTime>,
+    /// Time-stamps the new signature (RFC 3161) when set: the core stays HTTP-agnostic, the
+    /// CLI plugs in [`crate::cms::http::HttpTimestamper`], tests a local TSA. Default none.
+    pub timestamper: Option<Arc<dyn Timestamper>>,
+}
+
+impl std::fmt::Debug for SignOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignOptions")
+            .field("digest", &self.digest)
+            .field("mode", &self.mode)
+            .field("time", &self.time)
+            .field("timestamper", &self.timestamper.is_some())
+            .finish()
+    }
+}
+
+impl Default for SignOptions {
+    fn default() -> Self {
+        SignOptions {
+            digest: DigestAlgorithm::Sha256,
+            mode: SignMode::Auto,
+            time: None,
+            timestamper: None,
+        }
+    }
+}
+
+impl SignOptions {
+    /// Default options with another digest.
+    pub fn with_digest(digest: DigestAlgorithm) -> Self {
+        SignOptions {
+            digest,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the mode.
+    pub fn mode(mut self, mode: SignMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets the signing time.
+    pub fn time(mut self, t: OffsetDateTime) -> Self {
+        self.time = Some(t);
+        self
+    }
+
+    /// Time-stamps the signature with `timestamper` (e.g. an
+    /// [`HttpTimestamper`](crate::cms::http::HttpTimestamper) over `--timestamper` URLs).
+    pub fn timestamper(mut self, timestamper: Arc<dyn Timestamper>) -> Self {
+        self.timestamper = Some(timestamper);
+        self
+    }
+}
+
+/// What [`sign_package`] did.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SignOutcome {
+    /// The new signature part.
+    pub signature_part: PartName,
+    /// Whether it countersigns earlier signatures.
+    pub countersigned: bool,
+    /// How many earlier signatures were removed (replace mode).
+    pub removed: usize,
+    /// The embedded timestamp (time, authority), when a timestamper was given.
+    pub timestamp: Option<VerifiedToken>,
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Signs `package` with `key`, writing the signed package to `out`.
+///
+/// Refuses (before any work) a key that fails [`SigningKey::check_signing_policy`]: RSA below
+/// 2048 bits, a certificate whose EKU lacks code signing, a certificate not valid now.
+pub fn sign_package<R: Read + Seek, W: Write + Seek>(
+    package: &mut Package<R>,
+    key: &SigningKey,
+    options: &SignOptions,
+    out: W,
+) -> Result<(W, SignOutcome)> {
+    let now = options.time.unwrap_or_else(OffsetDateTime::now_utc);
+    key.check_signing_policy(now)?;
+    let layout = SignatureLayout::locate(package)?;
+    let replace = options.mode == SignMode::Replace;
+    let countersign = !replace && !layout.signatures.is_empty();
+
+    // Parts that go away in replace mode: all signature machinery.
+    let dropped: Vec<PartName> = if replace {
+        package
+            .parts()
+            .iter()
+            .filter(|p| layout.is_signature_infrastructure(&p.name))
+            .map(|p| p.name.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let kept_origin = if replace { None } else { layout.origin.clone() };
+
+    // Package relationships: keep all but a dropped origin relationship; add an origin one.
+    let mut root_rels = package
+        .relationships_of(None)
+        .map(|s| s.relationships.clone())
+        .unwrap_or_default();
+    if replace {
+        root_rels.items.retain(|r| r.rel_type != ORIGIN_REL_TYPE);
+    }
+    let origin = match &kept_origin {
+        Some((origin, _)) => origin.clone(),
+        None => {
+            let origin = PartName::parse(DEFAULT_ORIGIN_PART)?;
+            if package.part(&origin).is_some() && !dropped.contains(&origin) {
+                return Err(Error::Opc(format!(
+                    "{}: part {origin} exists but is not a signature origin",
+                    package.what()
+                )));
+            }
+            let id = root_rels.fresh_id();
+            root_rels.items.push(Relationship {
+                id,
+                rel_type: ORIGIN_REL_TYPE.into(),
+                target: origin.as_str().into(),
+                target_mode: TargetMode::Internal,
+            });
+            origin
+        }
+    };
+
+    // The new signature part and its relationship from the origin.
+    let signature_part = PartName::parse(&format!(
+        "{SIGNATURE_FOLDER}/{}.psdsxs",
+        crate::random::hex(16)
+    ))?;
+    let mut origin_rels = if kept_origin.is_some() {
+        package
+            .relationships_of(Some(&origin))
+            .map(|s| s.relationships.clone())
+            .unwrap_or_default()
+    } else {
+        Relationships::default()
+    };
+    let rel_id = origin_rels.fresh_id();
+    let target = relative_target(&origin, &signature_part);
+    origin_rels.items.push(Relationship {
+        id: rel_id,
+        rel_type: SIGNATURE_REL_TYPE.into(),
+        target,
+        target_mode: TargetMode::Internal,
+    });
+
+    let references = if countersign {
+        countersign_references(package, &layout, options.digest)?
+    } else {
+        content_references(package, &layout, &dropped, &root_rels, options.digest)?
+    };
+    let signing_time = crate::signature::time::format_default(now);
+    let mut xml = build_signature(
+        &SignatureContent {
+            references: &references,
+            digest: options.digest,
+            signing_time: &signing_time,
+            certificates: key.chain(),
+        },
+        key,
+    )?;
+    let mut timestamp = None;
+    if let Some(ts) = &options.timestamper {
+        let limits = package.limits();
+        let signature_value =
+            crate::signature::parse::parse_signature(&xml, "new signature", &limits)?
+                .signature_value;
+        let token = timestamp_signature_value(ts.as_ref(), &signature_value, options.digest)?;
+        xml = crate::signature::build::add_timestamp(&xml, &token, &limits)?;
+        timestamp = Some(verify_token(&token, &signature_value)?);
+    }
+
+    // Content types of the new package.
+    let mut content_types = package.content_types().clone();
+    for d in &dropped {
+        content_types.remove_override(d);
+    }
+    content_types.assign(&origin, ORIGIN_CONTENT_TYPE);
+    content_types.assign(&signature_part, SIGNATURE_CONTENT_TYPE);
+    let root_rels_part = rels_part_for(None)?;
+    let origin_rels_part = rels_part_for(Some(&origin))?;
+    content_types.assign(&root_rels_part, RELATIONSHIPS_CONTENT_TYPE);
+    content_types.assign(&origin_rels_part, RELATIONSHIPS_CONTENT_TYPE);
+
+    // Write: content types, existing parts (raw copies, rewritten .rels in place), new parts.
+    let mut w = ArchiveWriter::new(out);
+    w.add(CONTENT_TYPES_ITEM, content_types.to_xml().as_bytes())?;
+    let mut pending: BTreeMap<String, (PartName, Vec<u8>)> = BTreeMap::new();
+    pending.insert(
+        root_rels_part.key().into(),
+        (root_rels_part.clone(), root_rels.to_xml().into_bytes()),
+    );
+    pending.insert(
+        origin_rels_part.key().into(),
+        (origin_rels_part.clone(), origin_rels.to_xml().into_bytes()),
+    );
+    if kept_origin.is_none() {
+        pending.insert(origin.key().into(), (origin.clone(), Vec::new()));
+    }
+    let parts = package.parts().to_vec();
+    for p in &parts {
+        if dropped.contains(&p.name) && !pending.contains_key(p.name.key()) {
+            continue;
+        }
+        if let Some((name, bytes)) = pending.remove(p.name.key()) {
+            w.add(name.zip_item(), &bytes)?;
+        } else {
+            package.archive_mut().raw_copy_to(&p.entry, &mut w)?;
+        }
+    }
+    let order = [root_rels_part.key(), origin.key(), origin_rels_part.key()];
+    for k in order {
+        if let Some((name, bytes)) = pending.remove(k) {
+            w.add(name.zip_item(), &bytes)?;
+        }
+    }
+    w.add(signature_part.zip_item(), &xml)?;
+    let out = w.finish()?;
+    Ok((
+        out,
+        SignOutcome {
+            signature_part,
+            countersigned: countersign,
+            removed: if replace { layout.signatures.len() } else { 0 },
+            timestamp,
+        },
+    ))
+}
+
+/// A relationship target from `source`'s folder to `target`, relative when `target` lies below
+/// it (`xml-signature/x.psdsxs`), absolute otherwise.
+fn relative_target(source: &PartName, target: &PartName) -> String {
+    let folder = format!("{}/", source.folder());
+    target
+        .as_str()
+        .strip_prefix(&folder)
+        .map(str::to_owned)
+        .unwrap_or_else(|| target.as_str().to_owned())
+}
+
+/// References of a countersignature: each existing signature part, canonicalized.
+fn countersign_references<R: Read + Seek>(
+    package: &mut Package<R>,
+    layout: &SignatureLayout,
+    digest: DigestAlgorithm,
+) -> Result<Vec<ManifestReference>> {
+    let limits = package.limits();
+    let mut refs = Vec::new();
+    for s in &layout.signatures {
+        let part = package
+            .part(&s.part)
+            .cloned()
+            .ok_or_else(|| Error::Opc(format!("signature part {} is missing", s.part)))?;
+        let bytes = package.read_part(&part, limits.max_xml_size)?;
+        let text = crate::xml::decode_text(&bytes, part.name.as_str())?;
+        let doc = crate::xml::parse(text, part.name.as_str(), &limits)?;
+        let c14n = crate::xml::canonicalize_document(&doc);
+        refs.push(ManifestReference {
+            part: part.name.clone(),
+            content_type: part.content_type.clone(),
+            transforms: vec![Transform::C14n],
+            digest,
+            digest_value: b64(&digest.digest(c14n.as_bytes())),
+        });
+    }
+    Ok(refs)
+}
+
+/// References of a first signature: every content part, then the relationships of the
+/// package and of content parts (every type present, by RelationshipsGroupReference).
+fn content_references<R: Read + Seek>(
+    package: &mut Package<R>,
+    layout: &SignatureLayout,
+    dropped: &[PartName],
+    root_rels: &Relationships,
+    digest: DigestAlgorithm,
+) -> Result<Vec<ManifestReference>> {
+    let mut refs = Vec::new();
+    let parts = package.parts().to_vec();
+    for p in &parts {
+        if dropped.contains(&p.name)
+            || layout.is_signature_infrastructure(&p.name)
+            || relationships::source_of_rels_part(&p.name).is_some()
+        {
+            continue;
+        }
+        let mut h = digest.hasher();
+        package.stream_part(p, |chunk| h.update(chunk))?;
+        refs.push(ManifestReference {
+            part: p.name.clone(),
+            content_type: p.content_type.clone(),
+            transforms: Vec::new(),
+            digest,
+            digest_value: b64(&h.finalize()),
+        });
+    }
+    let mut sets: Vec<(Option<PartName>, Relationships)> = vec![(None, root_rels.clone())];
+    for s in package.relationship_sets() {
+        if let Some(src) = &s.source {
+            if !dropped.contains(&s.rels_part) && !layout.is_signature_infrastructure(&s.rels_part)
+            {
+                sets.push((Some(src.clone()), s.relationships.clone()));
+            }
+        }
+    }
+    for (source, rels) in sets {
+        if rels.items.is_empty() {
+            continue;
+        }
+        let mut types: Vec<&str> = Vec::new();
+        for r in &rels.items {
+            if !types.contains(&r.rel_type.as_str()) {
+                types.push(&r.rel_type);
+            }
+        }
+        let canonical = relationships::transform_canonical(rels.items.iter());
+        refs.push(ManifestReference {
+            part: rels_part_for(source.as_ref())?,
+            content_type: RELATIONSHIPS_CONTENT_TYPE.into(),
+            transforms: vec![
+                Transform::Relationships(
+                    types
+                        .iter()
+                        .map(|t| Selector::Type((*t).to_owned()))
+                        .collect(),
+                ),
+                Transform::C14n,
+            ],
+            digest,
+            digest_value: b64(&digest.digest(canonical.as_bytes())),
+        });
+    }
+    Ok(refs)
+}
+
+/// Signs a package held in memory; returns the signed package's bytes.
+pub fn sign_bytes(
+    pqx: &[u8],
+    what: &str,
+    key: &SigningKey,
+    options: &SignOptions,
+    limits: &crate::limits::Limits,
+) -> Result<(Vec<u8>, SignOutcome)> {
+    let mut package = Package::open(std::io::Cursor::new(pqx), what, limits)?;
+    let (out, outcome) =
+        sign_package(&mut package, key, options, std::io::Cursor::new(Vec::new()))?;
+    Ok((out.into_inner(), outcome))
+}

@@ -1,0 +1,23 @@
+//! The OPC XML digital signature (ECMA-376 Part 2 §13, W3C XML-DSig 1.0): its model, how
+//! pqx writes it and how it is parsed with the rules .NET's verifier applies.
+//!
+//! ```text
+//! Signature Id="SignatureIdValue"
+//! ├─ SignedInfo ── C14N ─▶ RSA PKCS#1 v1.5 ─▶ SignatureValue
+//! │   └─ Reference URI="#idPackageObject" ── digest of C14N(Object)
+//! ├─ SignatureValue
+//! ├─ KeyInfo/X509Data/X509Certificate*    (signer first, then its chain)
+//! └─ Object Id="idPackageObject"
+//!     ├─ Manifest
+//!     │   ├─ Reference URI="/part?ContentType=ct"          digest of the part's bytes
+//!     │   └─ Reference URI="/_rels/.rels?ContentType=…"    RelationshipTransform + C14N
+//!     └─ SignatureProperties/SignatureProperty Id="idSignatureTime"/SignatureTime
+//! ```
+
+pub mod build;
+pub mod model;
+pub mod parse;
+pub mod time;
+pub mod uris;
+
+pub use model::{ManifestReference, ParsedSignature, Selector, Transform};

@@ -1,1 +1,0 @@
-//! Trust policy and certificate chain building.

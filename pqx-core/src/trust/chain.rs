@@ -1,0 +1,220 @@
+//! Chain building: from the signer up through issuers to a trust anchor or a root.
+//!
+//! Issuers are found by name *and* signature: a certificate is the issuer of another only
+//! when its subject equals the other's issuer name byte for byte and its key verifies the
+//! other's signature. Matching by name alone would let anyone mint a look-alike CA. The
+//! walk is greedy (anchors first, then certificates valid at the evaluation time), detects
+//! loops and is capped at [`TrustPolicy::max_chain_len`], so hostile certificate sets cost
+//! at most `len × candidates` signature checks.
+
+use super::{ChainStatus, TrustPolicy};
+use crate::certificate::Certificate;
+use crate::digest::DigestAlgorithm;
+use time::OffsetDateTime;
+
+/// One certificate of a [`Chain`] with its own status flags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainElement {
+    /// The certificate.
+    pub certificate: Certificate,
+    /// The flags that apply to this certificate (.NET's `X509ChainElement.ChainElementStatus`).
+    pub status: ChainStatus,
+}
+
+/// Why a chain is trusted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrustSource {
+    /// The chain reaches one of the policy's anchors.
+    Anchor,
+    /// An element's thumbprint is pinned (Power BI's `TrustedCertificateThumbprints`).
+    Pinned,
+}
+
+/// The result of [`build_chain`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chain {
+    /// Signer first, then its issuers up to the root, or as far as they were found.
+    pub elements: Vec<ChainElement>,
+    /// OR of all element flags (.NET's `X509Chain.ChainStatus`).
+    pub status: ChainStatus,
+    /// No error flags (warnings such as `HasWeakSignature` allowed) and the chain is anchored
+    /// or pinned.
+    pub trusted: bool,
+    /// Why `trusted` is true; `None` when it is not.
+    pub trust_source: Option<TrustSource>,
+}
+
+impl Chain {
+    /// The last element's certificate: the root when the chain is complete.
+    pub fn top(&self) -> Option<&Certificate> {
+        self.elements.last().map(|e| &e.certificate)
+    }
+}
+
+/// How the issuer walk stopped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// Reached an anchor of the policy.
+    Anchor,
+    /// Reached a self-issued certificate (a root) that is not an anchor.
+    Root,
+    /// No issuer found, or the length cap reached.
+    Partial,
+    /// The only issuers found are already in the chain.
+    Cyclic,
+}
+
+/// Builds a chain from `signer` through `intermediates` (the certificates embedded in the
+/// signature) to a trust anchor of `policy` (or a self-signed root among `intermediates`),
+/// evaluated at `at`.
+///
+/// Flags set, per element: `NotTimeValid` when the element is not valid at `at`;
+/// `NotSignatureValid` when a certificate named as its issuer exists but does not verify its
+/// signature (the look-alike is *not* chained), or when a root's self-signature is bad;
+/// `InvalidBasicConstraints` on an element above the signer that is not `cA=true` or whose
+/// path length constraint is exceeded; `NotValidForUsage` on a signer whose EKU extension
+/// excludes code signing; `HasWeakSignature` on a SHA-1-signed element that is not the root;
+/// `ExplicitDistrust` on a distrusted element; `Cyclic` when issuers loop; `UntrustedRoot`
+/// on a self-signed root that is not an anchor (MakePQX's verdict on a machine that does not
+/// trust it); `PartialChain` when no self-signed root or anchor is reached (issuer missing
+/// or [`TrustPolicy::max_chain_len`] reached).
+///
+/// `trusted` is: no error flags (warnings allowed) and either an anchor was reached or some
+/// element's SHA-1/SHA-256 thumbprint is pinned. A pin stands in for an anchor (that is what
+/// Power BI's `TrustedCertificateThumbprints` means), so with a pin `UntrustedRoot` and
+/// `PartialChain` are not reported.
+pub fn build_chain(
+    signer: &Certificate,
+    intermediates: &[Certificate],
+    policy: &TrustPolicy,
+    at: OffsetDateTime,
+) -> Chain {
+    let max_len = policy.max_chain_len.max(1);
+    let mut certs: Vec<Certificate> = vec![signer.clone()];
+    let mut flags: Vec<ChainStatus> = vec![ChainStatus::NO_ERROR];
+    let end = loop {
+        let (Some(cur), Some(cur_flags)) = (certs.last(), flags.last_mut()) else {
+            break End::Partial;
+        };
+        if policy.is_anchor(cur) {
+            break End::Anchor;
+        }
+        let self_signed = cur.is_self_issued() && cur.is_issued_by(cur);
+        if self_signed {
+            break End::Root;
+        }
+        let named: Vec<&Certificate> = policy
+            .anchors
+            .iter()
+            .chain(intermediates)
+            .filter(|c| c.subject_der() == cur.issuer_der())
+            .collect();
+        let verified: Vec<&Certificate> = named
+            .iter()
+            .copied()
+            .filter(|c| cur.is_issued_by(c))
+            .collect();
+        let fresh: Vec<&Certificate> = verified
+            .iter()
+            .copied()
+            .filter(|c| !certs.contains(c))
+            .collect();
+        if fresh.is_empty() {
+            if !verified.is_empty() {
+                cur_flags.insert(ChainStatus::CYCLIC);
+                break End::Cyclic;
+            }
+            if named.iter().any(|c| *c != cur) || cur.is_self_issued() {
+                // A certificate with the right name exists (or the cert names itself) but
+                // its key did not sign this one.
+                cur_flags.insert(ChainStatus::NOT_SIGNATURE_VALID);
+            }
+            break if cur.is_self_issued() {
+                End::Root
+            } else {
+                End::Partial
+            };
+        }
+        if certs.len() >= max_len {
+            break End::Partial;
+        }
+        let pick = fresh
+            .iter()
+            .copied()
+            .find(|c| policy.is_anchor(c))
+            .or_else(|| fresh.iter().copied().find(|c| c.is_valid_at(at)))
+            .or_else(|| fresh.first().copied());
+        let Some(pick) = pick else { break End::Partial };
+        certs.push(pick.clone());
+        flags.push(ChainStatus::NO_ERROR);
+    };
+
+    let last = certs.len().saturating_sub(1);
+    for (i, (cert, f)) in certs.iter().zip(flags.iter_mut()).enumerate() {
+        if !cert.is_valid_at(at) {
+            f.insert(ChainStatus::NOT_TIME_VALID);
+        }
+        if i == 0 && cert.allows_code_signing() == Some(false) {
+            f.insert(ChainStatus::NOT_VALID_FOR_USAGE);
+        }
+        if i > 0 && !ca_ok(cert, &certs[1..i]) {
+            f.insert(ChainStatus::INVALID_BASIC_CONSTRAINTS);
+        }
+        let is_root =
+            i == last && cert.is_self_issued() && end != End::Partial && end != End::Cyclic;
+        if !is_root && cert.signature_digest() == Some(DigestAlgorithm::Sha1) {
+            f.insert(ChainStatus::HAS_WEAK_SIGNATURE);
+        }
+        if policy.is_distrusted(cert) {
+            f.insert(ChainStatus::EXPLICIT_DISTRUST);
+        }
+    }
+    if let Some(f) = flags.last_mut() {
+        match end {
+            End::Anchor => {}
+            End::Root => f.insert(ChainStatus::UNTRUSTED_ROOT),
+            End::Partial | End::Cyclic => f.insert(ChainStatus::PARTIAL_CHAIN),
+        }
+    }
+    let pinned = certs.iter().any(|c| policy.is_pinned(c));
+    if pinned {
+        for f in &mut flags {
+            f.remove(ChainStatus::UNTRUSTED_ROOT | ChainStatus::PARTIAL_CHAIN);
+        }
+    }
+    let status = flags.iter().fold(ChainStatus::NO_ERROR, |acc, f| acc | *f);
+    let trust_source = match (status.errors().is_ok(), end == End::Anchor, pinned) {
+        (true, true, _) => Some(TrustSource::Anchor),
+        (true, false, true) => Some(TrustSource::Pinned),
+        _ => None,
+    };
+    let elements = certs
+        .into_iter()
+        .zip(flags)
+        .map(|(certificate, status)| ChainElement {
+            certificate,
+            status,
+        })
+        .collect();
+    Chain {
+        elements,
+        status,
+        trusted: trust_source.is_some(),
+        trust_source,
+    }
+}
+
+/// Whether `cert` may issue: `cA=true`, and its path length constraint (if any) allows the
+/// non-self-issued intermediates `below` it (RFC 5280 §4.2.1.9).
+fn ca_ok(cert: &Certificate, below: &[Certificate]) -> bool {
+    let Some(bc) = cert.basic_constraints() else {
+        return false;
+    };
+    if !bc.ca {
+        return false;
+    }
+    match bc.path_len_constraint {
+        Some(max) => below.iter().filter(|c| !c.is_self_issued()).count() <= usize::from(max),
+        None => true,
+    }
+}

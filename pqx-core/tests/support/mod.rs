@@ -1,0 +1,2 @@
+pub mod packages;
+pub mod rawzip;

@@ -1,0 +1,919 @@
+//! RFC 3161 timestamps against a local time-stamping authority: `openssl ts -reply` behind a
+//! tiny HTTP handler on 127.0.0.1 (started per test, stopped when the test ends), and
+//! `openssl ts -verify` checking what pqx embedded.
+
+use pqx_core::cms::http::HttpTimestamper;
+use pqx_core::cms::timestamp::{verify_token, TimestampRequest};
+use pqx_core::limits::Limits;
+use pqx_core::report::Report;
+use pqx_core::sign::{sign_bytes, SignOptions};
+use pqx_core::signature::build::add_timestamp;
+use pqx_core::signature::parse::parse_signature;
+use pqx_core::test_pki::{TestPki, TestPkiOptions};
+use pqx_core::trust::TrustPolicy;
+use pqx_core::verify::{verify_bytes, SignatureStatus, VerifyOptions};
+use pqx_core::Error;
+use std::io::{Cursor, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+// ---------------------------------------------------------------- fixtures
+
+fn pki() -> &'static TestPki {
+    static PKI: OnceLock<TestPki> = OnceLock::new();
+    PKI.get_or_init(|| TestPki::generate(&TestPkiOptions::default()).expect("test PKI"))
+}
+
+/// A signing key whose leaf expires tomorrow: verified "a month from now" it is expired.
+fn short_lived_key() -> pqx_core::keys::SigningKey {
+    let now = OffsetDateTime::now_utc();
+    let opts = TestPkiOptions {
+        leaf_key: Some(pki().leaf_key.clone()),
+        leaf_not_before: now - time::Duration::days(1),
+        leaf_not_after: now + time::Duration::days(1),
+        leaf_common_name: "pqx Test Short-Lived Signer".into(),
+        ..TestPkiOptions::default()
+    };
+    let (cert, key) = pki().issue_leaf(&opts).expect("leaf");
+    pqx_core::keys::SigningKey::from_parts(
+        key,
+        vec![cert, pki().intermediate.clone(), pki().root.clone()],
+    )
+    .expect("key")
+}
+
+fn packed() -> Vec<u8> {
+    let mez = pqx_core::sample::hello_world_mez().unwrap();
+    pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Limits::default()).unwrap()
+}
+
+fn month_later() -> OffsetDateTime {
+    OffsetDateTime::now_utc() + time::Duration::days(30)
+}
+
+fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl command-line tool is needed for these tests");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A TSA made with the openssl CLI in a temporary directory: a root, a proper TSA
+/// certificate (critical timeStamping EKU), a look-alike without the EKU, and a `ts` config.
+struct TsaFiles {
+    dir: tempfile::TempDir,
+}
+
+impl TsaFiles {
+    fn create() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(
+            d.join("ext.cnf"),
+            "[tsa]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+             extendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n\
+             [notsa]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+             extendedKeyUsage=codeSigning\n",
+        )
+        .unwrap();
+        openssl(
+            d,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "tsa-root.key",
+                "-out",
+                "tsa-root.pem",
+                "-days",
+                "30",
+                "-subj",
+                "/O=pqx test/CN=pqx Test TSA Root",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        );
+        for (name, section, cn) in [
+            ("tsa", "tsa", "pqx Test TSA"),
+            ("notsa", "notsa", "pqx Test Not A TSA"),
+        ] {
+            openssl(
+                d,
+                &[
+                    "req",
+                    "-new",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-keyout",
+                    &format!("{name}.key"),
+                    "-out",
+                    &format!("{name}.csr"),
+                    "-subj",
+                    &format!("/O=pqx test/CN={cn}"),
+                ],
+            );
+            openssl(
+                d,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &format!("{name}.csr"),
+                    "-CA",
+                    "tsa-root.pem",
+                    "-CAkey",
+                    "tsa-root.key",
+                    "-CAcreateserial",
+                    "-days",
+                    "20",
+                    "-sha256",
+                    "-extfile",
+                    "ext.cnf",
+                    "-extensions",
+                    section,
+                    "-out",
+                    &format!("{name}.pem"),
+                ],
+            );
+        }
+        std::fs::write(d.join("tsaserial"), "01\n").unwrap();
+        let conf = format!(
+            "[tsa]\ndefault_tsa = tsa_config1\n[tsa_config1]\ndir = {}\nserial = $dir/tsaserial\n\
+             crypto_device = builtin\nsigner_cert = $dir/tsa.pem\ncerts = $dir/tsa-root.pem\n\
+             signer_key = $dir/tsa.key\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\n\
+             digests = sha256, sha384, sha512\naccuracy = secs:1\nordering = no\ntsa_name = yes\n\
+             ess_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+            d.display()
+        );
+        std::fs::write(d.join("ts.cnf"), conf).unwrap();
+        TsaFiles { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn root_pem(&self) -> String {
+        std::fs::read_to_string(self.path("tsa-root.pem")).unwrap()
+    }
+
+    /// `openssl ts -reply` for a DER request; returns the DER response.
+    fn reply(&self, request: &[u8], n: usize) -> Vec<u8> {
+        let _serial = serial_lock();
+        let q = format!("q{n}.tsq");
+        let r = format!("r{n}.tsr");
+        std::fs::write(self.path(&q), request).unwrap();
+        openssl(
+            self.dir.path(),
+            &[
+                "ts",
+                "-reply",
+                "-config",
+                "ts.cnf",
+                "-queryfile",
+                &q,
+                "-out",
+                &r,
+            ],
+        );
+        std::fs::read(self.path(&r)).unwrap()
+    }
+}
+
+/// `openssl ts -reply` updates the TSA's serial file: one reply at a time.
+fn serial_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn tsa() -> &'static TsaFiles {
+    static TSA: OnceLock<TsaFiles> = OnceLock::new();
+    TSA.get_or_init(TsaFiles::create)
+}
+
+/// The local TSA over HTTP: a TcpListener on 127.0.0.1:0 in a thread; dropping it stops the
+/// thread (a flag plus a wake-up connection) and joins it.
+struct LocalTsa {
+    url: String,
+    stop: Arc<AtomicBool>,
+    served: Arc<AtomicUsize>,
+    handle: Option<JoinHandle<()>>,
+    addr: std::net::SocketAddr,
+}
+
+impl LocalTsa {
+    fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let served = Arc::new(AtomicUsize::new(0));
+        let (stop2, served2) = (stop.clone(), served.clone());
+        let handle = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut stream) = stream else { continue };
+                let n = served2.fetch_add(1, Ordering::SeqCst);
+                let _ = serve_one(&mut stream, n);
+            }
+        });
+        LocalTsa {
+            url: format!("http://{addr}/tsa"),
+            stop,
+            served,
+            handle: Some(handle),
+            addr,
+        }
+    }
+}
+
+impl Drop for LocalTsa {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(2));
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// One HTTP/1.1 exchange: read headers and a Content-Length body, answer with
+/// `openssl ts -reply`'s output.
+fn serve_one(stream: &mut TcpStream, n: usize) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let header_end = loop {
+        let k = stream.read(&mut chunk)?;
+        if k == 0 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..k]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        if buf.len() > 65536 {
+            return Ok(());
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).to_ascii_lowercase();
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(
+        head.contains("content-type: application/timestamp-query"),
+        "request without the RFC 3161 content type: {head}"
+    );
+    while buf.len() < header_end + len {
+        let k = stream.read(&mut chunk)?;
+        if k == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..k]);
+    }
+    let body = tsa().reply(
+        &buf[header_end..],
+        n + 1000 * (stream.local_addr()?.port() as usize),
+    );
+    write!(
+        stream,
+        "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(&body)?;
+    stream.flush()
+}
+
+/// A URL where nothing listens (a port bound and released).
+fn dead_url() -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    drop(l);
+    format!("http://{addr}/tsa")
+}
+
+fn http(urls: Vec<String>) -> Arc<HttpTimestamper> {
+    Arc::new(
+        HttpTimestamper::new(urls)
+            .unwrap()
+            .timeout(Duration::from_secs(10))
+            .retries(1)
+            .retry_pause(Duration::ZERO),
+    )
+}
+
+// ---------------------------------------------------------------- package helpers
+
+fn entries(zip_bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut a = zip::ZipArchive::new(Cursor::new(zip_bytes)).unwrap();
+    (0..a.len())
+        .map(|i| {
+            let mut f = a.by_index(i).unwrap();
+            let mut b = Vec::new();
+            f.read_to_end(&mut b).unwrap();
+            (f.name().unwrap().to_string(), b)
+        })
+        .collect()
+}
+
+fn signature_xml(pqx: &[u8]) -> Vec<u8> {
+    entries(pqx)
+        .into_iter()
+        .find(|(n, _)| n.ends_with(".psdsxs"))
+        .map(|(_, b)| b)
+        .expect("a signature part")
+}
+
+fn with_signature_xml(pqx: &[u8], xml: &[u8]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (n, b) in entries(pqx) {
+        w.start_file(n.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(if n.ends_with(".psdsxs") { xml } else { &b })
+            .unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn signature_value(pqx: &[u8]) -> Vec<u8> {
+    parse_signature(&signature_xml(pqx), "sig", &Limits::default())
+        .unwrap()
+        .signature_value
+}
+
+fn embedded_token(pqx: &[u8]) -> Vec<u8> {
+    parse_signature(&signature_xml(pqx), "sig", &Limits::default())
+        .unwrap()
+        .timestamp
+        .expect("a timestamp")
+        .token
+}
+
+fn policy_trusting_both() -> TrustPolicy {
+    let mut p = TrustPolicy::none()
+        .with_anchor_pem(&tsa().root_pem())
+        .unwrap();
+    p.add_anchor(pki().root.clone());
+    p
+}
+
+fn sign_stamped(key: &pqx_core::keys::SigningKey, tsa_url: &str) -> Vec<u8> {
+    let opts = SignOptions::default().timestamper(http(vec![dead_url(), tsa_url.to_owned()]));
+    let (out, outcome) = sign_bytes(&packed(), "x.pqx", key, &opts, &Limits::default()).unwrap();
+    let ts = outcome.timestamp.expect("signing reports the timestamp");
+    assert_eq!(ts.authority.subject(), "CN=pqx Test TSA, O=pqx test");
+    out
+}
+
+/// A token for `message` from the TSA, re-signed by `signer` (`tsa` or `notsa`) with
+/// `openssl cms -sign -cades` around the same TSTInfo: the way to get a token whose only
+/// fault is the signer's certificate (`openssl ts -reply` itself refuses a non-TSA signer).
+fn resigned_token(message: &[u8], signer: &str, tag: &str) -> Vec<u8> {
+    let t = tsa();
+    let d = t.dir.path();
+    let _serial = serial_lock();
+    std::fs::write(t.path(&format!("{tag}.msg")), message).unwrap();
+    openssl(
+        d,
+        &[
+            "ts",
+            "-query",
+            "-data",
+            &format!("{tag}.msg"),
+            "-sha256",
+            "-cert",
+            "-out",
+            &format!("{tag}.tsq"),
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "ts",
+            "-reply",
+            "-config",
+            "ts.cnf",
+            "-queryfile",
+            &format!("{tag}.tsq"),
+            "-token_out",
+            "-out",
+            &format!("{tag}.tok"),
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "cms",
+            "-verify",
+            "-noverify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            &format!("{tag}.tok"),
+            "-out",
+            &format!("{tag}.tst"),
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-cades",
+            "-nosmimecap",
+            "-econtent_type",
+            "1.2.840.113549.1.9.16.1.4",
+            "-in",
+            &format!("{tag}.tst"),
+            "-signer",
+            &format!("{signer}.pem"),
+            "-inkey",
+            &format!("{signer}.key"),
+            "-certfile",
+            "tsa-root.pem",
+            "-outform",
+            "DER",
+            "-out",
+            &format!("{tag}.{signer}.tok"),
+        ],
+    );
+    std::fs::read(t.path(&format!("{tag}.{signer}.tok"))).unwrap()
+}
+
+// ---------------------------------------------------------------- tests
+
+#[test]
+fn a_valid_timestamp_keeps_a_since_expired_signer_valid() {
+    let server = LocalTsa::start();
+    let key = short_lived_key();
+    let stamped = sign_stamped(&key, &server.url);
+    assert!(server.served.load(Ordering::SeqCst) >= 1);
+
+    // A month later the leaf has expired; the token proves the signature is older.
+    let opts = VerifyOptions::with_policy(policy_trusting_both()).at(month_later());
+    let v = verify_bytes(&stamped, "x.pqx", &opts).unwrap();
+    assert_eq!(v.status, SignatureStatus::Success, "{v:?}");
+    assert!(v.is_trusted());
+    let report = Report::from_verification(&v);
+    let ts = report.signatures[0]
+        .timestamp
+        .clone()
+        .expect("Timestamp entry");
+    assert!(ts.valid && ts.trusted, "{ts:?}");
+    assert_eq!(
+        ts.tsa_subject.as_deref(),
+        Some("CN=pqx Test TSA, O=pqx test")
+    );
+    let tsa_cert = pqx_core::certificate::Certificate::from_pem(
+        &std::fs::read_to_string(tsa().path("tsa.pem")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(ts.tsa_thumbprint, Some(tsa_cert.thumbprint_sha1()));
+    let json = report.to_json();
+    assert!(
+        json.contains("\"Timestamp\": {") && json.contains("\"TsaThumbprint\""),
+        "{json}"
+    );
+
+    // Without trusting the TSA's root the signature is still valid, but not trusted.
+    let mut only_signer = TrustPolicy::none();
+    only_signer.add_anchor(pki().root.clone());
+    let v = verify_bytes(
+        &stamped,
+        "x.pqx",
+        &VerifyOptions::with_policy(only_signer).at(month_later()),
+    )
+    .unwrap();
+    assert_eq!(v.status, SignatureStatus::Success);
+    assert!(!v.is_trusted());
+
+    // The control: the same signer without a timestamp is invalid a month later.
+    let (plain, _) = sign_bytes(
+        &packed(),
+        "x.pqx",
+        &key,
+        &SignOptions::default(),
+        &Limits::default(),
+    )
+    .unwrap();
+    let v = verify_bytes(&plain, "x.pqx", &opts).unwrap();
+    assert_eq!(v.status, SignatureStatus::InvalidCertificate);
+    // …and .NET-style verifiers, which ignore the unreferenced Object, see a plain signature:
+    // today it verifies like one without a timestamp.
+    let v = verify_bytes(&stamped, "x.pqx", &VerifyOptions::default()).unwrap();
+    assert_eq!(v.status, SignatureStatus::Success);
+}
+
+#[test]
+fn a_token_over_another_signature_value_is_rejected() {
+    let server = LocalTsa::start();
+    let key = pki().signing_key();
+    let stamped = sign_stamped(&key, &server.url);
+    let (other, _) = sign_bytes(
+        &packed(),
+        "y.pqx",
+        &key,
+        &SignOptions::default(),
+        &Limits::default(),
+    )
+    .unwrap();
+    let token = embedded_token(&stamped);
+
+    let err = verify_token(&token, &signature_value(&other)).unwrap_err();
+    assert!(err.to_string().contains("another signature"), "{err}");
+
+    let moved = add_timestamp(&signature_xml(&other), &token, &Limits::default()).unwrap();
+    let forged = with_signature_xml(&other, &moved);
+    let v = verify_bytes(&forged, "y.pqx", &VerifyOptions::default()).unwrap();
+    assert_eq!(v.status, SignatureStatus::InvalidSignature, "{v:?}");
+    let reason = v.signatures[0].reason.clone().unwrap();
+    assert!(reason.contains("time-stamps another signature"), "{reason}");
+    let ts = Report::from_verification(&v).signatures[0]
+        .timestamp
+        .clone()
+        .unwrap();
+    assert!(!ts.valid);
+}
+
+#[test]
+fn a_tsa_certificate_without_the_time_stamping_eku_is_rejected() {
+    let key = pki().signing_key();
+    let (plain, _) = sign_bytes(
+        &packed(),
+        "x.pqx",
+        &key,
+        &SignOptions::default(),
+        &Limits::default(),
+    )
+    .unwrap();
+    let sv = signature_value(&plain);
+
+    // Control: the same TSTInfo re-signed by the real TSA certificate is accepted…
+    let good = resigned_token(&sv, "tsa", "eku");
+    let xml = add_timestamp(&signature_xml(&plain), &good, &Limits::default()).unwrap();
+    let v = verify_bytes(
+        &with_signature_xml(&plain, &xml),
+        "x.pqx",
+        &VerifyOptions::with_policy(policy_trusting_both()),
+    )
+    .unwrap();
+    assert_eq!(v.status, SignatureStatus::Success, "{v:?}");
+    assert!(v.is_trusted());
+
+    // …and re-signed by a certificate whose EKU is code signing only, it is not.
+    let bad = resigned_token(&sv, "notsa", "eku");
+    let xml = add_timestamp(&signature_xml(&plain), &bad, &Limits::default()).unwrap();
+    let v = verify_bytes(
+        &with_signature_xml(&plain, &xml),
+        "x.pqx",
+        &VerifyOptions::with_policy(policy_trusting_both()),
+    )
+    .unwrap();
+    assert_eq!(v.status, SignatureStatus::InvalidCertificate, "{v:?}");
+    let reason = v.signatures[0].reason.clone().unwrap();
+    assert!(
+        reason.contains("time-stamping extended key usage"),
+        "{reason}"
+    );
+
+    // Signing refuses such a token outright.
+    let bad_tsa = Arc::new(move |_: &TimestampRequest| Ok(bad.clone()));
+    let err = sign_bytes(
+        &packed(),
+        "x.pqx",
+        &key,
+        &SignOptions::default().timestamper(bad_tsa),
+        &Limits::default(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("time-stamping extended key usage"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_tsa_unreachable_fails_clearly_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.pqx");
+    let output = dir.path().join("out.pqx");
+    std::fs::write(&input, packed()).unwrap();
+    let (a, b) = (dead_url(), dead_url());
+    let opts = SignOptions::default().timestamper(http(vec![a.clone(), b.clone()]));
+    let started = std::time::Instant::now();
+    let err = pqx_core::files::sign_file(
+        &input,
+        &output,
+        &pki().signing_key(),
+        &opts,
+        &Limits::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Timestamp(_)), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("no time-stamping authority gave a usable token"),
+        "{msg}"
+    );
+    assert!(msg.contains(&a) && msg.contains(&b), "{msg}");
+    assert!(!output.exists(), "nothing may be written");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file left behind"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn openssl_ts_verify_accepts_the_embedded_token() {
+    let server = LocalTsa::start();
+    let stamped = sign_stamped(&pki().signing_key(), &server.url);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tok.der"), embedded_token(&stamped)).unwrap();
+    std::fs::write(dir.path().join("sigvalue.bin"), signature_value(&stamped)).unwrap();
+    std::fs::write(dir.path().join("tsa-root.pem"), tsa().root_pem()).unwrap();
+    let out = openssl(
+        dir.path(),
+        &[
+            "ts",
+            "-verify",
+            "-in",
+            "tok.der",
+            "-token_in",
+            "-data",
+            "sigvalue.bin",
+            "-CAfile",
+            "tsa-root.pem",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Verification: OK"));
+    // And it refuses the token for other data, so the check above means something.
+    std::fs::write(dir.path().join("other.bin"), b"another signature value").unwrap();
+    let st = Command::new("openssl")
+        .args([
+            "ts",
+            "-verify",
+            "-in",
+            "tok.der",
+            "-token_in",
+            "-data",
+            "other.bin",
+            "-CAfile",
+            "tsa-root.pem",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!st.status.success());
+}
+
+/// `openssl ca -gencrl` revoking `serial_hex` of the intermediate's issuance at `revoked`.
+fn crl_revoking(serial_hex: &str, subject: &str, revoked: OffsetDateTime) -> Vec<u8> {
+    use rsa::pkcs8::EncodePrivateKey;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key_pem = pki()
+        .intermediate_key
+        .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+        .unwrap();
+    std::fs::write(d.join("inter.key"), key_pem.as_bytes()).unwrap();
+    std::fs::write(d.join("inter.pem"), pki().intermediate.to_pem()).unwrap();
+    let utc = |t: OffsetDateTime| {
+        format!(
+            "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+            t.year() % 100,
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    };
+    let expiry = utc(OffsetDateTime::now_utc() + time::Duration::days(365));
+    std::fs::write(
+        d.join("index.txt"),
+        format!(
+            "R\t{expiry}\t{}\t{serial_hex}\tunknown\t{subject}\n",
+            utc(revoked)
+        ),
+    )
+    .unwrap();
+    std::fs::write(d.join("crlnumber"), "01\n").unwrap();
+    std::fs::write(
+        d.join("ca.cnf"),
+        format!(
+            "[ca]\ndefault_ca = CA_default\n[CA_default]\ndir = {}\ndatabase = $dir/index.txt\n\
+             crlnumber = $dir/crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n",
+            d.display()
+        ),
+    )
+    .unwrap();
+    openssl(
+        d,
+        &[
+            "ca",
+            "-gencrl",
+            "-config",
+            "ca.cnf",
+            "-keyfile",
+            "inter.key",
+            "-cert",
+            "inter.pem",
+            "-out",
+            "crl.pem",
+        ],
+    );
+    std::fs::read(d.join("crl.pem")).unwrap()
+}
+
+#[test]
+fn a_certificate_revoked_before_the_timestamp_invalidates_the_signature() {
+    let server = LocalTsa::start();
+    let key = short_lived_key();
+    let stamped = sign_stamped(&key, &server.url);
+    let leaf = key.certificate().clone();
+    let subject = "/C=US/O=pqx test/CN=pqx Test Short-Lived Signer";
+    let verify_with = |policy: TrustPolicy| {
+        verify_bytes(
+            &stamped,
+            "x.pqx",
+            &VerifyOptions::with_policy(policy).at(month_later()),
+        )
+        .unwrap()
+    };
+
+    // Revoked an hour before the timestamp: invalid.
+    let mut p = policy_trusting_both();
+    p.add_crl(&crl_revoking(
+        &leaf.serial_hex(),
+        subject,
+        OffsetDateTime::now_utc() - time::Duration::hours(1),
+    ))
+    .unwrap();
+    let v = verify_with(p);
+    assert_eq!(v.status, SignatureStatus::InvalidCertificate, "{v:?}");
+    let reason = v.signatures[0].reason.clone().unwrap();
+    assert!(reason.contains("revoked since"), "{reason}");
+    let report = Report::from_verification(&v);
+    assert!(
+        report.certificate_status[0].status.contains("Revoked"),
+        "{report:?}"
+    );
+
+    // Revoked ten days after the timestamp: the timestamp proves the signature came first.
+    let mut p = policy_trusting_both();
+    p.add_crl(&crl_revoking(
+        &leaf.serial_hex(),
+        subject,
+        OffsetDateTime::now_utc() + time::Duration::days(10),
+    ))
+    .unwrap();
+    assert_eq!(verify_with(p).status, SignatureStatus::Success);
+
+    // A local revoked list has no dates: revoked at every time.
+    let mut p = policy_trusting_both();
+    p.revoke(&leaf.thumbprint_sha1()).unwrap();
+    assert_eq!(verify_with(p).status, SignatureStatus::InvalidCertificate);
+    let mut p = policy_trusting_both();
+    p.revoke(&format!("serial:{}", leaf.serial_hex())).unwrap();
+    assert_eq!(verify_with(p).status, SignatureStatus::InvalidCertificate);
+
+    // A CRL that names the intermediate but is signed by another key is an error, not ignored.
+    let mut forged = crl_revoking("01", subject, OffsetDateTime::now_utc());
+    let text = String::from_utf8(forged.clone()).unwrap();
+    // Flip a byte of the signature (the last base64 characters before the footer).
+    let footer = text.rfind("-----END").unwrap();
+    let i = text[..footer].trim_end().len() - 4;
+    forged[i] = if forged[i] == b'A' { b'B' } else { b'A' };
+    let mut p = policy_trusting_both();
+    p.add_crl(&forged).unwrap();
+    let v = verify_with(p);
+    assert_eq!(v.status, SignatureStatus::InvalidCertificate, "{v:?}");
+    assert!(
+        v.signatures[0]
+            .reason
+            .clone()
+            .unwrap()
+            .contains("not signed by that issuer"),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn only_the_exact_timestamp_object_is_allowed_besides_the_package_object() {
+    let key = pki().signing_key();
+    let (plain, _) = sign_bytes(
+        &packed(),
+        "x.pqx",
+        &key,
+        &SignOptions::default(),
+        &Limits::default(),
+    )
+    .unwrap();
+    let xml = String::from_utf8(signature_xml(&plain)).unwrap();
+    let token = resigned_token(&signature_value(&plain), "tsa", "shape");
+    let stamped =
+        String::from_utf8(add_timestamp(xml.as_bytes(), &token, &Limits::default()).unwrap())
+            .unwrap();
+    let parses = |x: &str| parse_signature(x.as_bytes(), "sig", &Limits::default());
+    assert_eq!(parses(&stamped).unwrap().timestamp.unwrap().token, token);
+    // A second timestamp is refused by add_timestamp itself.
+    assert!(add_timestamp(stamped.as_bytes(), &token, &Limits::default()).is_err());
+
+    let object_start = stamped.find("<Object Id=\"idTimestampObject\">").unwrap();
+    let object = &stamped[object_start..stamped.len() - "</Signature>".len()];
+    let with = |o: &str| format!("{}{o}</Signature>", &stamped[..object_start]);
+    let renamed = |from: &str, to: &str| with(&object.replacen(from, to, 1));
+    let xades = "xmlns:xades=\"http://uri.etsi.org/01903/v1.3.2#\"";
+    for (what, bad) in [
+        (
+            "a second timestamp Object",
+            with(&format!(
+                "{object}{}",
+                object
+                    .replace("idTimestampObject", "idOther")
+                    .replace("idSignatureTimeStamp", "idOtherStamp")
+            )),
+        ),
+        (
+            "any other Object",
+            with("<Object Id=\"x\"><Manifest></Manifest></Object>"),
+        ),
+        (
+            "an Object without Id",
+            renamed("<Object Id=\"idTimestampObject\">", "<Object>"),
+        ),
+        (
+            "SignedProperties",
+            renamed(
+                "<xades:UnsignedProperties>",
+                "<xades:SignedProperties></xades:SignedProperties><xades:UnsignedProperties>",
+            ),
+        ),
+        (
+            "another unsigned property",
+            renamed(
+                "</xades:SignatureTimeStamp>",
+                "</xades:SignatureTimeStamp><xades:CounterSignature></xades:CounterSignature>",
+            ),
+        ),
+        (
+            "a foreign attribute",
+            renamed(
+                "<xades:EncapsulatedTimeStamp>",
+                "<xades:EncapsulatedTimeStamp Foo=\"1\">",
+            ),
+        ),
+        (
+            "another Encoding",
+            renamed(
+                "<xades:EncapsulatedTimeStamp>",
+                "<xades:EncapsulatedTimeStamp Encoding=\"urn:ber\">",
+            ),
+        ),
+        (
+            "a Target at another signature",
+            renamed("Target=\"#SignatureIdValue\"", "Target=\"#Other\""),
+        ),
+        (
+            "another namespace",
+            renamed(xades, "xmlns:xades=\"http://uri.etsi.org/01903/v1.1.1#\""),
+        ),
+        (
+            "an element inside the token",
+            renamed(
+                "<xades:EncapsulatedTimeStamp>",
+                "<xades:EncapsulatedTimeStamp><x></x>",
+            ),
+        ),
+    ] {
+        assert!(parses(&bad).is_err(), "{what} must be refused:\n{bad}");
+    }
+}
