@@ -36,79 +36,56 @@ impl ContentTypes {
     pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Self> {
         let part = CONTENT_TYPES_ITEM;
         let bad = |reason: String| Error::Opc(format!("{part}: {reason}"));
-        let text = crate::xml::decode_text(bytes, part)?;
-        let doc = crate::xml::parse(text, part, limits)?;
-        let root = doc.root_element();
-        if root.tag_name().name() != "Types"
-            || root.tag_name().namespace() != Some(CONTENT_TYPES_NS)
-        {
-            return Err(bad(
-                "root element is not Types in the content-types namespace".into(),
-            ));
-        }
-        let mut table = ContentTypes::new();
-        for child in root.children() {
-            if child.is_text() {
-                if child.text().is_some_and(|t| !t.trim().is_empty()) {
-                    return Err(bad("unexpected text".into()));
-                }
-                continue;
-            }
-            if !child.is_element() {
-                continue;
-            }
-            if child.tag_name().namespace() != Some(CONTENT_TYPES_NS) {
-                return Err(bad(format!(
-                    "unexpected element {}",
-                    child.tag_name().name()
-                )));
-            }
-            let content_type = child
-                .attribute("ContentType")
-                .filter(|c| is_valid_media_type(c))
-                .ok_or_else(|| {
-                    bad(format!(
-                        "{} without a valid ContentType",
-                        child.tag_name().name()
-                    ))
-                })?;
-            match child.tag_name().name() {
-                "Default" => {
-                    let ext = child
-                        .attribute("Extension")
-                        .filter(|e| !e.is_empty() && !e.contains('/') && !e.contains('.'))
-                        .ok_or_else(|| bad("Default without a valid Extension".into()))?;
-                    if table
-                        .defaults
-                        .insert(
-                            ext.to_ascii_lowercase(),
-                            (ext.to_owned(), content_type.to_owned()),
-                        )
-                        .is_some()
-                    {
-                        return Err(bad(format!("duplicate Default for extension {ext:?}")));
+        super::xml_part::read_children(bytes, part, limits, "Types", CONTENT_TYPES_NS, |children| {
+            let mut table = ContentTypes::new();
+            for child in children {
+                let content_type = child
+                    .attribute("ContentType")
+                    .filter(|c| is_valid_media_type(c))
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "{} without a valid ContentType",
+                            child.tag_name().name()
+                        ))
+                    })?;
+                match child.tag_name().name() {
+                    "Default" => {
+                        let ext = child
+                            .attribute("Extension")
+                            .filter(|e| !e.is_empty() && !e.contains('/') && !e.contains('.'))
+                            .ok_or_else(|| bad("Default without a valid Extension".into()))?;
+                        if table
+                            .defaults
+                            .insert(
+                                ext.to_ascii_lowercase(),
+                                (ext.to_owned(), content_type.to_owned()),
+                            )
+                            .is_some()
+                        {
+                            return Err(bad(format!("duplicate Default for extension {ext:?}")));
+                        }
                     }
-                }
-                "Override" => {
-                    let name = child
-                        .attribute("PartName")
-                        .ok_or_else(|| bad("Override without PartName".into()))?;
-                    let name = PartName::parse(name)?;
-                    if table
-                        .overrides
-                        .insert(
-                            name.key().to_owned(),
-                            (name.clone(), content_type.to_owned()),
-                        )
-                        .is_some()
-                    {
-                        return Err(bad(format!("duplicate Override for {name}")));
+                    "Override" => {
+                        let name = child
+                            .attribute("PartName")
+                            .ok_or_else(|| bad("Override without PartName".into()))?;
+                        let name = PartName::parse(name)?;
+                        if table
+                            .overrides
+                            .insert(
+                                name.key().to_owned(),
+                                (name.clone(), content_type.to_owned()),
+                            )
+                            .is_some()
+                        {
+                            return Err(bad(format!("duplicate Override for {name}")));
+                        }
                     }
+                    other => return Err(bad(format!("unexpected element {other}"))),
                 }
-                other => return Err(bad(format!("unexpected element {other}"))),
             }
-        }
-        Ok(table)
+            Ok(table)
+        })
     }
 
     /// The content type of `part`, or `None` when the package does not give it one.

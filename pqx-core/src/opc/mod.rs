@@ -7,6 +7,7 @@ pub mod part_name;
 pub mod relationships;
 pub mod signature_parts;
 mod xml_escape;
+mod xml_part;
 
 pub use content_types::ContentTypes;
 pub use package::{Package, Part};

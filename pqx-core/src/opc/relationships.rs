@@ -62,66 +62,56 @@ impl Relationships {
     /// only `Relationship` children, unique Ids, a known TargetMode.
     pub fn parse(bytes: &[u8], part: &str, limits: &Limits) -> Result<Self> {
         let bad = |reason: String| Error::Opc(format!("{part}: {reason}"));
-        let text = crate::xml::decode_text(bytes, part)?;
-        let doc = crate::xml::parse(text, part, limits)?;
-        let root = doc.root_element();
-        if root.tag_name().name() != "Relationships"
-            || root.tag_name().namespace() != Some(RELATIONSHIPS_NS)
-        {
-            return Err(bad(
-                "root element is not Relationships in the relationships namespace".into(),
-            ));
-        }
-        let mut items: Vec<Relationship> = Vec::new();
-        for child in root.children() {
-            if child.is_text() {
-                if child.text().is_some_and(|t| !t.trim().is_empty()) {
-                    return Err(bad("unexpected text".into()));
+        super::xml_part::read_children(
+            bytes,
+            part,
+            limits,
+            "Relationships",
+            RELATIONSHIPS_NS,
+            |children| {
+                let mut items: Vec<Relationship> = Vec::new();
+                for child in children {
+                    if child.tag_name().name() != "Relationship"
+                        || child.tag_name().namespace() != Some(RELATIONSHIPS_NS)
+                    {
+                        return Err(bad(format!(
+                            "unexpected element {}",
+                            child.tag_name().name()
+                        )));
+                    }
+                    let attr = |n: &str| {
+                        child
+                            .attribute(n)
+                            .ok_or_else(|| bad(format!("Relationship without {n}")))
+                    };
+                    let id = attr("Id")?;
+                    if !is_ncname(id) {
+                        return Err(bad(format!("relationship Id {id:?} is not an XML name")));
+                    }
+                    let target_mode = match child.attribute("TargetMode") {
+                        None | Some("Internal") => TargetMode::Internal,
+                        Some("External") => TargetMode::External,
+                        Some(other) => return Err(bad(format!("unknown TargetMode {other:?}"))),
+                    };
+                    let rel = Relationship {
+                        id: id.to_owned(),
+                        rel_type: attr("Type")?.to_owned(),
+                        target: attr("Target")?.to_owned(),
+                        target_mode,
+                    };
+                    if rel.rel_type.is_empty() || rel.target.is_empty() {
+                        return Err(bad(format!(
+                            "relationship {id} has an empty Type or Target"
+                        )));
+                    }
+                    if items.iter().any(|r| r.id == rel.id) {
+                        return Err(bad(format!("duplicate relationship Id {id:?}")));
+                    }
+                    items.push(rel);
                 }
-                continue;
-            }
-            if !child.is_element() {
-                continue;
-            }
-            if child.tag_name().name() != "Relationship"
-                || child.tag_name().namespace() != Some(RELATIONSHIPS_NS)
-            {
-                return Err(bad(format!(
-                    "unexpected element {}",
-                    child.tag_name().name()
-                )));
-            }
-            let attr = |n: &str| {
-                child
-                    .attribute(n)
-                    .ok_or_else(|| bad(format!("Relationship without {n}")))
-            };
-            let id = attr("Id")?;
-            if !is_ncname(id) {
-                return Err(bad(format!("relationship Id {id:?} is not an XML name")));
-            }
-            let target_mode = match child.attribute("TargetMode") {
-                None | Some("Internal") => TargetMode::Internal,
-                Some("External") => TargetMode::External,
-                Some(other) => return Err(bad(format!("unknown TargetMode {other:?}"))),
-            };
-            let rel = Relationship {
-                id: id.to_owned(),
-                rel_type: attr("Type")?.to_owned(),
-                target: attr("Target")?.to_owned(),
-                target_mode,
-            };
-            if rel.rel_type.is_empty() || rel.target.is_empty() {
-                return Err(bad(format!(
-                    "relationship {id} has an empty Type or Target"
-                )));
-            }
-            if items.iter().any(|r| r.id == rel.id) {
-                return Err(bad(format!("duplicate relationship Id {id:?}")));
-            }
-            items.push(rel);
-        }
-        Ok(Relationships { items })
+                Ok(Relationships { items })
+            },
+        )
     }
 
     /// Relationships of a given type.
