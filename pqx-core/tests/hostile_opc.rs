@@ -13,8 +13,13 @@ fn open(bytes: &[u8]) -> Result<(), pqx_core::Error> {
 }
 
 fn refused(bytes: &[u8], needle: &str) {
-    let e = open(bytes).err().unwrap_or_else(|| panic!("accepted (expected {needle:?})"));
-    assert!(e.to_string().contains(needle), "{e} does not mention {needle:?}");
+    let e = open(bytes)
+        .err()
+        .unwrap_or_else(|| panic!("accepted (expected {needle:?})"));
+    assert!(
+        e.to_string().contains(needle),
+        "{e} does not mention {needle:?}"
+    );
 }
 
 #[test]
@@ -26,7 +31,10 @@ fn rejects_a_part_with_no_content_type() {
 #[test]
 fn rejects_malformed_content_types() {
     let pqx = rewrite(&signed(), |es| {
-        let (_, b) = es.iter_mut().find(|(n, _)| n == "[Content_Types].xml").unwrap();
+        let (_, b) = es
+            .iter_mut()
+            .find(|(n, _)| n == "[Content_Types].xml")
+            .unwrap();
         b.truncate(b.len() / 2);
     });
     assert!(open(&pqx).is_err());
@@ -34,7 +42,9 @@ fn rejects_malformed_content_types() {
 
 #[test]
 fn rejects_a_missing_content_types_stream() {
-    let pqx = rewrite(&signed(), |es| es.retain(|(n, _)| n != "[Content_Types].xml"));
+    let pqx = rewrite(&signed(), |es| {
+        es.retain(|(n, _)| n != "[Content_Types].xml")
+    });
     refused(&pqx, "no [Content_Types].xml");
 }
 
@@ -49,22 +59,41 @@ fn rejects_malformed_relationships() {
 
 #[test]
 fn rejects_relationship_targets_that_escape_the_package() {
-    let pqx = replace_in(&signed(), "_rels/.rels", "</Relationships>", "<Relationship Id=\"Rz\" Type=\"urn:x\" Target=\"../../outside.pq\"/></Relationships>");
+    let pqx = replace_in(
+        &signed(),
+        "_rels/.rels",
+        "</Relationships>",
+        "<Relationship Id=\"Rz\" Type=\"urn:x\" Target=\"../../outside.pq\"/></Relationships>",
+    );
     refused(&pqx, "escapes the package");
 }
 
 #[test]
 fn rejects_relationship_targets_that_do_not_exist() {
-    let pqx = replace_in(&signed(), "_rels/.rels", "</Relationships>", "<Relationship Id=\"Rz\" Type=\"urn:x\" Target=\"missing.pq\"/></Relationships>");
+    let pqx = replace_in(
+        &signed(),
+        "_rels/.rels",
+        "</Relationships>",
+        "<Relationship Id=\"Rz\" Type=\"urn:x\" Target=\"missing.pq\"/></Relationships>",
+    );
     refused(&pqx, "missing part");
 }
 
 #[test]
 fn reports_every_kind_of_part_added_after_signing_as_unsigned() {
-    for (name, bytes) in [("Second.pq", &b"section Second;"[..]), ("Extra.pqm", b"1"), ("Extra16.png", b"\x89PNG")] {
+    for (name, bytes) in [
+        ("Second.pq", &b"section Second;"[..]),
+        ("Extra.pqm", b"1"),
+        ("Extra16.png", b"\x89PNG"),
+    ] {
         let pqx = rewrite(&signed(), |es| es.push((name.to_string(), bytes.to_vec())));
         let pqx = if name.ends_with(".pqm") {
-            replace_in(&pqx, "[Content_Types].xml", "</Types>", "<Default Extension=\"pqm2\" ContentType=\"application/octet-stream\"/></Types>")
+            replace_in(
+                &pqx,
+                "[Content_Types].xml",
+                "</Types>",
+                "<Default Extension=\"pqm2\" ContentType=\"application/octet-stream\"/></Types>",
+            )
         } else {
             pqx
         };
@@ -78,16 +107,33 @@ fn reports_every_kind_of_part_added_after_signing_as_unsigned() {
 fn reports_a_signature_part_not_reachable_from_the_origin_as_unsigned() {
     let base = signed();
     let sig = signature_entry(&base);
-    let xml = entries(&base).into_iter().find(|(n, _)| *n == sig).unwrap().1;
-    let pqx = rewrite(&base, |es| es.push(("package/services/digital-signature/xml-signature/orphan.psdsxs".into(), xml)));
+    let xml = entries(&base)
+        .into_iter()
+        .find(|(n, _)| *n == sig)
+        .unwrap()
+        .1;
+    let pqx = rewrite(&base, |es| {
+        es.push((
+            "package/services/digital-signature/xml-signature/orphan.psdsxs".into(),
+            xml,
+        ))
+    });
     let v = verify(&pqx);
     assert_eq!(v.status, SignatureStatus::UnsignedParts);
-    assert_eq!(v.unsigned, vec!["/package/services/digital-signature/xml-signature/orphan.psdsxs".to_string()]);
+    assert_eq!(
+        v.unsigned,
+        vec!["/package/services/digital-signature/xml-signature/orphan.psdsxs".to_string()]
+    );
 }
 
 #[test]
 fn rejects_an_origin_relationship_that_points_elsewhere() {
-    let pqx = replace_in(&signed(), "_rels/.rels", "Target=\"/package/services/digital-signature/origin.psdsor\"", "Target=\"/HelloWorld.pq\"");
+    let pqx = replace_in(
+        &signed(),
+        "_rels/.rels",
+        "Target=\"/package/services/digital-signature/origin.psdsor\"",
+        "Target=\"/HelloWorld.pq\"",
+    );
     let e = verify_bytes(&pqx, "x.pqx", &VerifyOptions::default()).unwrap_err();
     assert!(e.to_string().contains("has content type"), "{e}");
 }
@@ -101,15 +147,24 @@ fn rejects_two_signature_origins() {
         "<Relationship Id=\"R2\" Type=\"http://schemas.openxmlformats.org/package/2006/relationships/digital-signature/origin\" Target=\"/HelloWorld.pq\"/></Relationships>",
     );
     let e = verify_bytes(&pqx, "x.pqx", &VerifyOptions::default()).unwrap_err();
-    assert!(e.to_string().contains("more than one digital-signature origin"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("more than one digital-signature origin"),
+        "{e}"
+    );
 }
 
 #[test]
 fn rejects_an_external_signature_relationship() {
     let pqx = rewrite(&signed(), |es| {
-        let (_, b) = es.iter_mut().find(|(n, _)| n.ends_with("origin.psdsor.rels")).unwrap();
+        let (_, b) = es
+            .iter_mut()
+            .find(|(n, _)| n.ends_with("origin.psdsor.rels"))
+            .unwrap();
         let s = String::from_utf8(b.clone()).unwrap();
-        *b = s.replacen("/>", " TargetMode=\"External\"/>", 1).into_bytes();
+        *b = s
+            .replacen("/>", " TargetMode=\"External\"/>", 1)
+            .into_bytes();
     });
     let e = verify_bytes(&pqx, "x.pqx", &VerifyOptions::default()).unwrap_err();
     assert!(e.to_string().contains("external"), "{e}");
@@ -121,7 +176,14 @@ fn a_changed_signed_relationship_breaks_the_signature() {
         let (_, b) = es.iter_mut().find(|(n, _)| n == "_rels/.rels").unwrap();
         let s = String::from_utf8(b.clone()).unwrap();
         // Same relationship, another Id: the RelationshipTransform output changes.
-        let id = s.split("Id=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let id = s
+            .split("Id=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
         *b = s.replace(&id, "Rchanged").into_bytes();
     });
     assert_eq!(verify(&pqx).status, SignatureStatus::InvalidSignature);

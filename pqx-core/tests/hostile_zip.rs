@@ -20,7 +20,12 @@ fn open_with(bytes: &[u8], limits: &Limits) -> Result<(), Error> {
 fn refused(bytes: &[u8], needle: &str) {
     match open(bytes) {
         Ok(()) => panic!("accepted a hostile archive (expected {needle:?})"),
-        Err(e) => assert!(e.to_string().to_lowercase().contains(&needle.to_lowercase()), "error {e:?} does not mention {needle:?}"),
+        Err(e) => assert!(
+            e.to_string()
+                .to_lowercase()
+                .contains(&needle.to_lowercase()),
+            "error {e:?} does not mention {needle:?}"
+        ),
     }
 }
 
@@ -37,12 +42,18 @@ fn baseline_minimal_package_opens() {
 
 #[test]
 fn rejects_duplicate_entry_names() {
-    refused(&with(RawEntry::stored("HelloWorld.pq", b"evil")).build(), "duplicate");
+    refused(
+        &with(RawEntry::stored("HelloWorld.pq", b"evil")).build(),
+        "duplicate",
+    );
 }
 
 #[test]
 fn rejects_entry_names_differing_only_in_case() {
-    refused(&with(RawEntry::stored("HELLOWORLD.PQ", b"evil")).build(), "duplicate");
+    refused(
+        &with(RawEntry::stored("HELLOWORLD.PQ", b"evil")).build(),
+        "duplicate",
+    );
 }
 
 #[test]
@@ -55,7 +66,15 @@ fn rejects_entry_names_differing_only_in_slash_direction() {
 
 #[test]
 fn rejects_dot_dot_absolute_drive_letter_nul_and_control_names() {
-    for name in ["../evil.pq", "a/../../evil.pq", "/etc/evil.pq", "C:/evil.pq", "C:\\evil.pq", "evil\u{0}.pq", "evil\u{7}.pq"] {
+    for name in [
+        "../evil.pq",
+        "a/../../evil.pq",
+        "/etc/evil.pq",
+        "C:/evil.pq",
+        "C:\\evil.pq",
+        "evil\u{0}.pq",
+        "evil\u{7}.pq",
+    ] {
         let z = with(RawEntry::stored(name, b"x"));
         assert!(open(&z.build()).is_err(), "{name:?} accepted");
     }
@@ -116,7 +135,8 @@ fn rejects_bytes_before_the_first_entry() {
 #[test]
 fn rejects_unaccounted_bytes_between_entries() {
     let mut z = RawZip::new(minimal_package_entries());
-    z.gaps.push((0, b"hidden payload no signature covers".to_vec()));
+    z.gaps
+        .push((0, b"hidden payload no signature covers".to_vec()));
     refused(&z.build(), "unaccounted");
 }
 
@@ -179,7 +199,12 @@ fn rejects_declared_size_differing_from_inflated_size_when_read() {
     let bytes = with(e).build();
     // Either refused at open or when the part is read; never silently truncated.
     if let Ok(mut p) = Package::open(Cursor::new(&bytes), "x", &Limits::default()) {
-        let part = p.parts().iter().find(|p| p.name.as_str() == "/a.pq").cloned().unwrap();
+        let part = p
+            .parts()
+            .iter()
+            .find(|p| p.name.as_str() == "/a.pq")
+            .cloned()
+            .unwrap();
         assert!(p.read_part(&part, 1 << 20).is_err());
     }
 }
@@ -190,16 +215,26 @@ fn rejects_crc_mismatch_when_read() {
     e.crc = 0x1234_5678;
     let bytes = with(e).build();
     let mut p = Package::open(Cursor::new(&bytes), "x", &Limits::default()).unwrap();
-    let part = p.parts().iter().find(|p| p.name.as_str() == "/a.pq").cloned().unwrap();
+    let part = p
+        .parts()
+        .iter()
+        .find(|p| p.name.as_str() == "/a.pq")
+        .cloned()
+        .unwrap();
     let err = p.read_part(&part, 1 << 20).unwrap_err();
-    assert!(err.to_string().to_lowercase().contains("checksum") || err.to_string().to_lowercase().contains("crc"), "{err}");
+    assert!(
+        err.to_string().to_lowercase().contains("checksum")
+            || err.to_string().to_lowercase().contains("crc"),
+        "{err}"
+    );
 }
 
 #[test]
 fn rejects_decompression_bombs_by_ratio_and_by_size() {
     // A real deflate stream of 8 MiB of zeros is ~8 KiB: ratio ~1000.
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     w.start_file("[Content_Types].xml", opts).unwrap();
     use std::io::Write;
     w.write_all(br#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="bin" ContentType="application/octet-stream"/></Types>"#).unwrap();
@@ -208,13 +243,22 @@ fn rejects_decompression_bombs_by_ratio_and_by_size() {
     let bytes = w.finish().unwrap().into_inner();
     let mut ratio = Limits::default();
     ratio.max_compression_ratio = 100;
-    assert!(matches!(open_with(&bytes, &ratio), Err(Error::LimitExceeded(_))));
+    assert!(matches!(
+        open_with(&bytes, &ratio),
+        Err(Error::LimitExceeded(_))
+    ));
     let mut size = Limits::default();
     size.max_part_size = 1 << 20;
-    assert!(matches!(open_with(&bytes, &size), Err(Error::LimitExceeded(_))));
+    assert!(matches!(
+        open_with(&bytes, &size),
+        Err(Error::LimitExceeded(_))
+    ));
     let mut total = Limits::default();
     total.max_total_size = 1 << 20;
-    assert!(matches!(open_with(&bytes, &total), Err(Error::LimitExceeded(_))));
+    assert!(matches!(
+        open_with(&bytes, &total),
+        Err(Error::LimitExceeded(_))
+    ));
 }
 
 #[test]
@@ -225,7 +269,10 @@ fn rejects_too_many_entries() {
     }
     let mut limits = Limits::default();
     limits.max_entries = 10;
-    assert!(matches!(open_with(&RawZip::new(entries).build(), &limits), Err(Error::LimitExceeded(_))));
+    assert!(matches!(
+        open_with(&RawZip::new(entries).build(), &limits),
+        Err(Error::LimitExceeded(_))
+    ));
 }
 
 #[test]

@@ -26,7 +26,15 @@ pub fn packed() -> Vec<u8> {
 
 /// The sample connector, packed and signed by the test PKI's leaf.
 pub fn signed() -> Vec<u8> {
-    sign_bytes(&packed(), "x.pqx", &pki().signing_key(), &SignOptions::default(), &Limits::default()).unwrap().0
+    sign_bytes(
+        &packed(),
+        "x.pqx",
+        &pki().signing_key(),
+        &SignOptions::default(),
+        &Limits::default(),
+    )
+    .unwrap()
+    .0
 }
 
 pub fn verify(pqx: &[u8]) -> Verification {
@@ -50,7 +58,8 @@ pub fn entries(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
 pub fn zip_of(entries: Vec<(String, Vec<u8>)>) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (n, b) in entries {
-        w.start_file(n, zip::write::SimpleFileOptions::default()).unwrap();
+        w.start_file(n, zip::write::SimpleFileOptions::default())
+            .unwrap();
         w.write_all(&b).unwrap();
     }
     w.finish().unwrap().into_inner()
@@ -66,7 +75,10 @@ pub fn rewrite(zip: &[u8], edit: impl FnOnce(&mut Vec<(String, Vec<u8>)>)) -> Ve
 /// Replaces text in one entry.
 pub fn replace_in(zip: &[u8], entry: &str, from: &str, to: &str) -> Vec<u8> {
     rewrite(zip, |es| {
-        let (_, b) = es.iter_mut().find(|(n, _)| n == entry).unwrap_or_else(|| panic!("no entry {entry}"));
+        let (_, b) = es
+            .iter_mut()
+            .find(|(n, _)| n == entry)
+            .unwrap_or_else(|| panic!("no entry {entry}"));
         let s = String::from_utf8(b.clone()).unwrap();
         assert!(s.contains(from), "{entry} does not contain {from:?}");
         *b = s.replacen(from, to, 1).into_bytes();
@@ -75,7 +87,11 @@ pub fn replace_in(zip: &[u8], entry: &str, from: &str, to: &str) -> Vec<u8> {
 
 /// Name of the (first) signature part's ZIP entry.
 pub fn signature_entry(zip: &[u8]) -> String {
-    entries(zip).into_iter().map(|(n, _)| n).find(|n| n.ends_with(".psdsxs")).unwrap()
+    entries(zip)
+        .into_iter()
+        .map(|(n, _)| n)
+        .find(|n| n.ends_with(".psdsxs"))
+        .unwrap()
 }
 
 fn b64(b: &[u8]) -> String {
@@ -90,7 +106,11 @@ fn between<'a>(s: &'a str, open: &str, close: &str) -> &'a str {
 
 /// Edits the signature XML with `edit`, then makes the SignedInfo consistent again (package
 /// Object digest, SignatureValue by `key`) so that only the edit itself can make it fail.
-pub fn edit_and_resign(zip: &[u8], key: &SigningKey, edit: impl FnOnce(String) -> String) -> Vec<u8> {
+pub fn edit_and_resign(
+    zip: &[u8],
+    key: &SigningKey,
+    edit: impl FnOnce(String) -> String,
+) -> Vec<u8> {
     let name = signature_entry(zip);
     rewrite(zip, |es| {
         let (_, b) = es.iter_mut().find(|(n, _)| *n == name).unwrap();
@@ -104,15 +124,27 @@ pub fn edit_and_resign(zip: &[u8], key: &SigningKey, edit: impl FnOnce(String) -
 pub fn resign(xml: &str, key: &SigningKey) -> String {
     let limits = Limits::default();
     let doc = pqx_core::xml::parse(xml, "sig", &limits).unwrap();
-    let object = doc.descendants().find(|n| n.has_tag_name("Object") && n.attribute("Id") == Some("idPackageObject")).unwrap();
-    let digest = b64(&DigestAlgorithm::Sha256.digest(pqx_core::xml::canonicalize(object).as_bytes()));
+    let object = doc
+        .descendants()
+        .find(|n| n.has_tag_name("Object") && n.attribute("Id") == Some("idPackageObject"))
+        .unwrap();
+    let digest =
+        b64(&DigestAlgorithm::Sha256.digest(pqx_core::xml::canonicalize(object).as_bytes()));
     let old_signed_info = between(xml, "<SignedInfo>", "</SignedInfo>").to_string();
     let old_digest = between(&old_signed_info, "<DigestValue>", "</DigestValue>").to_string();
     let new_signed_info = old_signed_info.replacen(&old_digest, &digest, 1);
     let xml = xml.replacen(&old_signed_info, &new_signed_info, 1);
     let doc = pqx_core::xml::parse(&xml, "sig", &limits).unwrap();
-    let si = doc.descendants().find(|n| n.has_tag_name("SignedInfo")).unwrap();
-    let sig = key.sign_pkcs1v15(DigestAlgorithm::Sha256, pqx_core::xml::canonicalize(si).as_bytes()).unwrap();
+    let si = doc
+        .descendants()
+        .find(|n| n.has_tag_name("SignedInfo"))
+        .unwrap();
+    let sig = key
+        .sign_pkcs1v15(
+            DigestAlgorithm::Sha256,
+            pqx_core::xml::canonicalize(si).as_bytes(),
+        )
+        .unwrap();
     let old_value = between(&xml, "<SignatureValue>", "</SignatureValue>").to_string();
     xml.replacen(&old_value, &b64(&sig), 1)
 }

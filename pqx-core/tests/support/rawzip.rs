@@ -9,7 +9,11 @@ pub fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -19,7 +23,11 @@ pub fn crc32(data: &[u8]) -> u32 {
 /// flate2-free stored blocks instead: a valid deflate stream of stored blocks).
 pub fn deflate_stored_blocks(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    let chunks: Vec<&[u8]> = if data.is_empty() { vec![&[][..]] } else { data.chunks(65_535).collect() };
+    let chunks: Vec<&[u8]> = if data.is_empty() {
+        vec![&[][..]]
+    } else {
+        data.chunks(65_535).collect()
+    };
     for (i, c) in chunks.iter().enumerate() {
         out.push(u8::from(i + 1 == chunks.len()));
         let len = c.len() as u16;
@@ -78,7 +86,12 @@ impl RawEntry {
     /// A deflated entry (stored deflate blocks) with correct fields.
     pub fn deflated(name: &str, data: &[u8]) -> Self {
         let comp = deflate_stored_blocks(data);
-        RawEntry { method: 8, compressed_size: comp.len() as u32, ..Self::stored(name, data) }.with_payload(comp)
+        RawEntry {
+            method: 8,
+            compressed_size: comp.len() as u32,
+            ..Self::stored(name, data)
+        }
+        .with_payload(comp)
     }
 
     fn with_payload(mut self, payload: Vec<u8>) -> Self {
@@ -106,7 +119,10 @@ pub struct RawZip {
 
 impl RawZip {
     pub fn new(entries: Vec<RawEntry>) -> Self {
-        RawZip { entries, ..Default::default() }
+        RawZip {
+            entries,
+            ..Default::default()
+        }
     }
 
     pub fn build(&self) -> Vec<u8> {
@@ -140,7 +156,11 @@ impl RawZip {
             .iter()
             .cloned()
             .zip(offsets.iter().copied())
-            .chain(self.extra_central.iter().cloned().map(|e| (e.clone(), e.central_offset.unwrap_or(0))))
+            .chain(
+                self.extra_central
+                    .iter()
+                    .map(|e| (e.clone(), e.central_offset.unwrap_or(0))),
+            )
             .collect();
         for (e, off) in central {
             count += 1;
@@ -153,8 +173,16 @@ impl RawZip {
             out.extend_from_slice(&0u16.to_le_bytes());
             out.extend_from_slice(&0x21u16.to_le_bytes());
             out.extend_from_slice(&e.central_crc.unwrap_or(e.crc).to_le_bytes());
-            out.extend_from_slice(&e.central_compressed_size.unwrap_or(e.compressed_size).to_le_bytes());
-            out.extend_from_slice(&e.central_uncompressed_size.unwrap_or(e.uncompressed_size).to_le_bytes());
+            out.extend_from_slice(
+                &e.central_compressed_size
+                    .unwrap_or(e.compressed_size)
+                    .to_le_bytes(),
+            );
+            out.extend_from_slice(
+                &e.central_uncompressed_size
+                    .unwrap_or(e.uncompressed_size)
+                    .to_le_bytes(),
+            );
             out.extend_from_slice(&(name.len() as u16).to_le_bytes());
             out.extend_from_slice(&0u16.to_le_bytes()); // extra
             out.extend_from_slice(&0u16.to_le_bytes()); // comment
