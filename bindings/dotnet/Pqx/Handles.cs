@@ -1,0 +1,64 @@
+using System;
+using Microsoft.Win32.SafeHandles;
+
+namespace Pqx
+{
+    // One SafeHandle per opaque C handle: the runtime frees the native object exactly once,
+    // even if the owner is never disposed, and never while a P/Invoke call is using it.
+
+    /// <summary>Owns a <c>pqx_package*</c>.</summary>
+    public sealed class PackageHandle : SafeHandleZeroOrMinusOneIsInvalid
+    {
+        /// <summary>Used by the marshaller.</summary>
+        public PackageHandle() : base(true) { }
+
+        /// <inheritdoc/>
+        protected override bool ReleaseHandle()
+        {
+            Native.pqx_package_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>Owns a <c>pqx_signer*</c> (and so the private key in native memory).</summary>
+    public sealed class SignerHandle : SafeHandleZeroOrMinusOneIsInvalid
+    {
+        /// <summary>Used by the marshaller.</summary>
+        public SignerHandle() : base(true) { }
+
+        /// <inheritdoc/>
+        protected override bool ReleaseHandle()
+        {
+            Native.pqx_signer_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>Owns a <c>pqx_trust_policy*</c>.</summary>
+    public sealed class TrustPolicyHandle : SafeHandleZeroOrMinusOneIsInvalid
+    {
+        /// <summary>Used by the marshaller.</summary>
+        public TrustPolicyHandle() : base(true) { }
+
+        /// <inheritdoc/>
+        protected override bool ReleaseHandle()
+        {
+            Native.pqx_trust_policy_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>Owns a <c>pqx_report*</c>.</summary>
+    public sealed class ReportHandle : SafeHandleZeroOrMinusOneIsInvalid
+    {
+        /// <summary>Used by the marshaller.</summary>
+        public ReportHandle() : base(true) { }
+
+        /// <inheritdoc/>
+        protected override bool ReleaseHandle()
+        {
+            Native.pqx_report_free(handle);
+            return true;
+        }
+    }
+}

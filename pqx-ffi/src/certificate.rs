@@ -1,0 +1,58 @@
+//! Certificate helpers that need no handle.
+
+use crate::args::{bytes_arg, out_arg};
+use crate::error::FfiError;
+use crate::status::pqx_status;
+use crate::string::into_c_string;
+use pqx_core::certificate::Certificate;
+use std::ffi::c_char;
+
+/// The first certificate of PEM or DER bytes (detected).
+fn first_certificate(bytes: &[u8]) -> Result<Certificate, FfiError> {
+    let certs = Certificate::from_bytes_auto(bytes)?;
+    certs
+        .into_iter()
+        .next()
+        .ok_or_else(|| pqx_core::Error::certificate(None, "no certificate").into())
+}
+
+/// SHA-1 thumbprint (40 upper-case hex digits) of a certificate given as PEM or DER bytes
+/// (the first one of a PEM chain): the value to put in Power BI's
+/// `TrustedCertificateThumbprints`. Free the string with `pqx_string_free()`.
+///
+/// # Safety
+/// `data` is NULL (only with `len == 0`) or points to `len` readable bytes; `out` is NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn pqx_certificate_thumbprint(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut c_char,
+) -> pqx_status {
+    ffi_guard!({
+        // SAFETY: pointer contracts of this function's `# Safety`.
+        let (data, out) = unsafe { (bytes_arg(data, len, "data")?, out_arg(out, "out")?) };
+        out.write(into_c_string(first_certificate(data)?.thumbprint_sha1())?);
+        Ok(())
+    })
+}
+
+/// SHA-256 thumbprint (64 upper-case hex digits) of a certificate given as PEM or DER bytes,
+/// for pinning without SHA-1. Free the string with `pqx_string_free()`.
+///
+/// # Safety
+/// `data` is NULL (only with `len == 0`) or points to `len` readable bytes; `out` is NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn pqx_certificate_thumbprint_sha256(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut c_char,
+) -> pqx_status {
+    ffi_guard!({
+        // SAFETY: pointer contracts of this function's `# Safety`.
+        let (data, out) = unsafe { (bytes_arg(data, len, "data")?, out_arg(out, "out")?) };
+        out.write(into_c_string(first_certificate(data)?.thumbprint_sha256())?);
+        Ok(())
+    })
+}
