@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::mez::Mez;
 use crate::opc::content_types::CONTENT_TYPES_ITEM;
+use crate::opc::relationships::RELATIONSHIPS_CONTENT_TYPE;
 use crate::opc::{ContentTypes, PartName};
 use std::collections::HashSet;
 use std::io::{Read, Seek, Write};
@@ -30,6 +31,9 @@ pub fn content_type_for(part: &PartName) -> &'static str {
 pub fn pack<R: Read + Seek, W: Write + Seek>(mez: &mut Mez<R>, out: W) -> Result<W> {
     let files = mez.entries().to_vec();
     let mut content_types = ContentTypes::new();
+    // Every OPC writer declares relationship parts up front; a signer that adds
+    // `/_rels/.rels` later (pqx, .NET, other tools) then needs no new content type.
+    content_types.add_default("rels", RELATIONSHIPS_CONTENT_TYPE);
     let mut names = Vec::with_capacity(files.len());
     let mut seen = HashSet::new();
     for f in &files {

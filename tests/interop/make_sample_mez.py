@@ -4,7 +4,8 @@
   make_sample_mez.py OUT.mez [--name HelloWorld] [--legacy-m]
 
 Contents: <Name>.pq section document ([Version = "1.0.0"]), Helpers.pqm module,
-resources.resx, and four PNG icons <Name>16/20/24/32.png. --legacy-m names the
+resources.resx, and PNG icons <Name>16/20/24/32/40/48/64.png (a connector the
+certification check passes). --legacy-m names the
 section document <Name>.m as older SDKs did.
 """
 import argparse
@@ -27,7 +28,17 @@ Extension.LoadFunction = (fileName as text) =>
 Helpers = Extension.LoadFunction("Helpers.pqm");
 
 [DataSource.Kind="{name}", Publish="{name}.Publish"]
-shared {name}.Contents = (optional message as text) =>
+shared {name}.Contents = Value.ReplaceType({name}Impl, {name}Type);
+
+{name}Type = type function (optional message as (type text meta [
+        Documentation.FieldCaption = "Message",
+        Documentation.SampleValues = {{"Hello"}}
+    ])) as text meta [
+        Documentation.Name = "{name}",
+        Documentation.LongDescription = "Returns a greeting."
+    ];
+
+{name}Impl = (optional message as text) as text =>
     let
         _message = if (message <> null) then message else "(no message)",
         a = "Hello from {name}: " & _message
@@ -36,6 +47,7 @@ shared {name}.Contents = (optional message as text) =>
 
 // Data Source Kind description
 {name} = [
+    TestConnection = (dataSourcePath) => {{ "{name}.Contents" }},
     Authentication = [
         Anonymous = []
     ],
@@ -53,7 +65,8 @@ shared {name}.Contents = (optional message as text) =>
 ];
 
 {name}.Icons = [
-    Icon16 = {{ Extension.Contents("{name}16.png"), Extension.Contents("{name}20.png"), Extension.Contents("{name}24.png"), Extension.Contents("{name}32.png") }}
+    Icon16 = {{ Extension.Contents("{name}16.png"), Extension.Contents("{name}20.png"), Extension.Contents("{name}24.png"), Extension.Contents("{name}32.png") }},
+    Icon32 = {{ Extension.Contents("{name}32.png"), Extension.Contents("{name}40.png"), Extension.Contents("{name}48.png"), Extension.Contents("{name}64.png") }}
 ];
 '''
 
@@ -118,7 +131,7 @@ def main():
         ("Helpers.pqm", MODULE.encode("utf-8")),
         ("resources.resx", RESX.format(name=n).encode("utf-8")),
     ]
-    for size in (16, 20, 24, 32):
+    for size in (16, 20, 24, 32, 40, 48, 64):
         files.append((f"{n}{size}.png", png(size, (0x1e, 0x90, 0xff))))
     with zipfile.ZipFile(a.out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in files:

@@ -1,0 +1,419 @@
+//! The command line: every command, option and help text of `pqx`, as one clap definition.
+//!
+//! The same definition drives parsing, `--help`, the shell completions and the man pages, so
+//! they cannot disagree. Two MakePQX spellings clap cannot express directly are rewritten
+//! before parsing ([`normalize_args`]): the two-letter single-dash option `-mz` and the help
+//! flag `-?`.
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Arg, ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use pqx_core::digest::DigestAlgorithm;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// The exit statuses, as shown at the end of `pqx --help` (and in the README).
+pub const EXIT_STATUS_HELP: &str = "\
+Exit status:
+  0  success
+  1  the signature is not valid (verify), or the connector check found errors (check)
+  2  usage error (unknown option, missing argument, bad value)
+  3  an input is unreadable or malformed, or an output cannot be written
+  4  key or password problem (wrong password, unreadable key or certificate)
+  5  refused by policy (weak key, missing code-signing EKU, expired certificate,
+     or connector check errors found by pack/sign)
+
+pack and sign run the connector check (pqx check) first: warnings are printed on standard
+error, errors refuse (exit 5). --no-check skips the check (for connectors that are not meant
+for certification).
+
+Passwords: -p works as in MakePQX but shows the password in process lists; prefer
+--password-file FILE (- for standard input) or the PQX_PASSWORD environment variable.
+Without any of them pqx tries an empty password, then asks (without echo) when standard
+input is a terminal.";
+
+/// `pqx`: pack, sign and verify Power Query connectors.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pqx",
+    version,
+    about = "Pack, sign and verify Power Query connectors (.pqx): a drop-in for MakePQX on every OS",
+    long_about = "Pack, sign and verify Power Query connectors (.pqx): a drop-in for MakePQX on every OS.\n\n\
+                  MakePQX's commands and options work unchanged (pack -mz, sign -c -p -r, verify -q); \
+                  inspect, unpack, thumbprint and check are pqx's own.",
+    after_help = EXIT_STATUS_HELP,
+    arg_required_else_help = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a .pqx file from a .mez (and sign it with -c or --key)
+    #[command(
+        after_help = "Example: pqx pack -mz \"Custom Connectors/HelloWorld.mez\" -t HelloWorldSigned.pqx"
+    )]
+    Pack(PackArgs),
+    /// Sign an unsigned .pqx, or countersign a signed one (--replace replaces the signatures)
+    #[command(
+        after_help = "Example: pqx sign HelloWorldSigned.pqx --certificate Contoso.pfx --password-file pw.txt"
+    )]
+    Sign(SignArgs),
+    /// Verify the signatures of a .pqx; the exit status is non-zero when they are not valid
+    #[command(
+        after_help = "Prints MakePQX's JSON report by default. Exit status: 0 when SignatureStatus \
+                            is Success (with --require-trusted: and every signer is trusted), 1 otherwise."
+    )]
+    Verify(VerifyArgs),
+    /// Show what a .mez or .pqx holds: files, section name and version, signers
+    Inspect(InspectArgs),
+    /// Extract the connector files of a .mez or .pqx into a folder, safely
+    Unpack(UnpackArgs),
+    /// Print the SHA-1 thumbprint Power BI's trusted-thumbprint list needs
+    #[command(
+        after_help = "FILE is a certificate (.pem, .crt, .der, .cer), a .pfx/.p12 (password as for sign) \
+                            or a signed .pqx (one line per signer)."
+    )]
+    Thumbprint(ThumbprintArgs),
+    /// Check a connector against the Power Query certification rules
+    Check(CheckArgs),
+    /// Pack, sign and verify the built-in HelloWorld connector with a throwaway test PKI
+    Demo(DemoArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Print the man page (or write one per command into a folder)
+    Manpage(ManpageArgs),
+}
+
+/// Where the signing key comes from: a .pfx, or a PEM key and chain.
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    /// Certificate (.pfx / .p12) with the private key to sign with
+    #[arg(
+        short = 'c',
+        long = "certificate",
+        value_name = "PFX",
+        conflicts_with = "key"
+    )]
+    pub certificate: Option<PathBuf>,
+    /// Private key (PEM or DER: PKCS#8, encrypted PKCS#8 or PKCS#1), instead of a .pfx
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<PathBuf>,
+    /// PEM certificate chain for --key, signer first or in any order (default: the certificates in the --key file)
+    #[arg(long, value_name = "CHAIN", requires = "key")]
+    pub cert: Option<PathBuf>,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+/// The password sources, in order of precedence.
+#[derive(Debug, Args)]
+pub struct PasswordArgs {
+    /// Password for the certificate or key (visible in process lists: prefer --password-file or PQX_PASSWORD)
+    #[arg(short = 'p', long = "password", value_name = "PASSWORD")]
+    pub password: Option<String>,
+    /// Read the password from the first line of FILE (- reads standard input)
+    #[arg(long, value_name = "FILE", conflicts_with = "password")]
+    pub password_file: Option<PathBuf>,
+}
+
+/// Options shared by the commands that sign.
+#[derive(Debug, Args)]
+pub struct SignOptionsArgs {
+    /// Digest algorithm for the signature (sha1 only on request: it is weak)
+    #[arg(
+        long,
+        value_name = "ALG",
+        default_value = "sha256",
+        value_parser = PossibleValuesParser::new(["sha256", "sha384", "sha512", "sha1"])
+            .try_map(|s: String| DigestAlgorithm::from_name(&s).map_err(|e| e.to_string()))
+    )]
+    pub hash: DigestAlgorithm,
+    /// Do not run the connector check first (by default its errors refuse pack/sign)
+    #[arg(long)]
+    pub no_check: bool,
+}
+
+/// `pqx pack`.
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// Input extension file (.mez); MakePQX's spelling -mz works too
+    #[arg(long = "mez", value_name = "MEZ", required = true)]
+    pub mez: PathBuf,
+    /// Output file name [default: the input's name with .pqx]
+    #[arg(short = 't', long = "target", value_name = "PQX")]
+    pub target: Option<PathBuf>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    #[command(flatten)]
+    pub options: SignOptionsArgs,
+}
+
+/// `pqx sign`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("signer").args(["certificate", "key"]).required(true))]
+pub struct SignArgs {
+    /// The .pqx file to sign (signed in place unless --target is given)
+    #[arg(value_name = "PQX")]
+    pub pqx: PathBuf,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Replace existing signatures instead of countersigning
+    #[arg(short = 'r', long)]
+    pub replace: bool,
+    /// Write the signed package here instead of over the input
+    #[arg(short = 't', long = "target", value_name = "PQX")]
+    pub target: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: SignOptionsArgs,
+}
+
+/// Report formats of `verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// MakePQX's JSON report (with pqx's fields after MakePQX's)
+    Json,
+    /// A readable summary
+    Text,
+}
+
+/// `pqx verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The .pqx file to verify
+    #[arg(value_name = "PQX")]
+    pub pqx: PathBuf,
+    /// Hide the report (only the exit status tells)
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Report format
+    #[arg(long, value_enum, default_value = "json", conflicts_with = "json")]
+    pub format: ReportFormat,
+    /// Same as --format json (the default)
+    #[arg(long)]
+    pub json: bool,
+    /// Trust the CA certificates in this PEM file (repeatable)
+    #[arg(long, value_name = "PEM")]
+    pub trusted_ca: Vec<PathBuf>,
+    /// Trust the certificate with this SHA-1 or SHA-256 thumbprint (repeatable)
+    #[arg(long, value_name = "HEX")]
+    pub trusted_thumbprint: Vec<String>,
+    /// Exit with 1 unless every signer is trusted by --trusted-ca / --trusted-thumbprint
+    #[arg(long)]
+    pub require_trusted: bool,
+}
+
+/// `pqx inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The .mez or .pqx file
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `pqx unpack`.
+#[derive(Debug, Args)]
+pub struct UnpackArgs {
+    /// The .mez or .pqx file
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The folder to extract into (created if missing; must be empty unless --force)
+    #[arg(short = 'o', long = "output", value_name = "DIR", required = true)]
+    pub output: PathBuf,
+    /// Extract into a non-empty folder, replacing files of the same name
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `pqx thumbprint`.
+#[derive(Debug, Args)]
+pub struct ThumbprintArgs {
+    /// Certificate (.pem/.crt/.der/.cer), .pfx/.p12, or a signed .pqx
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Print a .reg file that lists the thumbprint in Power BI's TrustedCertificateThumbprints
+    #[arg(long)]
+    pub reg: bool,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Compiler-style lines (coloured on a terminal)
+    Text,
+    /// pqx's JSON report
+    Json,
+    /// SARIF 2.1.0, for code-scanning services
+    Sarif,
+}
+
+/// What `--deny` can turn into failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    /// Fail (exit 1) on warnings too
+    Warnings,
+}
+
+/// `pqx check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A .mez or .pqx file, or a Power Query SDK project folder
+    #[arg(value_name = "FILE|DIR", required_unless_present = "list_rules")]
+    pub path: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text", conflicts_with = "json")]
+    pub format: CheckFormat,
+    /// Same as --format json
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with 1 on warnings as well as errors
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub deny: Option<Deny>,
+    /// Do not run this rule (repeatable; see --list-rules)
+    #[arg(long, value_name = "RULE")]
+    pub disable: Vec<String>,
+    /// List the rules and exit
+    #[arg(long)]
+    pub list_rules: bool,
+}
+
+/// `pqx demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the demo's files (default: a new folder in the system's temporary folder)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// `pqx completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `pqx manpage`.
+#[derive(Debug, Args)]
+pub struct ManpageArgs {
+    /// Write pqx.1 and one page per command (pqx-sign.1, …) into this folder
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+}
+
+impl VerifyArgs {
+    /// The format asked for, `--json` included.
+    pub fn report_format(&self) -> ReportFormat {
+        if self.json {
+            ReportFormat::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+impl CheckArgs {
+    /// The format asked for, `--json` included.
+    pub fn output_format(&self) -> CheckFormat {
+        if self.json {
+            CheckFormat::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+/// The full clap command, with MakePQX's help flag (`-?`, `-h`, `--help`) on every command.
+pub fn command() -> clap::Command {
+    with_makepqx_help(Cli::command())
+}
+
+fn with_makepqx_help(cmd: clap::Command) -> clap::Command {
+    let cmd = cmd.disable_help_flag(true).arg(
+        Arg::new("help")
+            .short('h')
+            .long("help")
+            .action(ArgAction::Help)
+            .help("Show help information (also -?)"),
+    );
+    cmd.mut_subcommands(with_makepqx_help)
+}
+
+/// Rewrites MakePQX spellings clap cannot parse: `-mz FILE`, `-mz=FILE` and `-mz:FILE`
+/// become `--mez …`, and `-?` becomes `--help`. Arguments after `--` are left alone.
+pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut out = Vec::new();
+    let mut options_ended = false;
+    for arg in args {
+        if options_ended {
+            out.push(arg);
+            continue;
+        }
+        let rewritten = match arg.to_str() {
+            Some("--") => {
+                options_ended = true;
+                None
+            }
+            Some("-mz") => Some(OsString::from("--mez")),
+            Some("-?") => Some(OsString::from("--help")),
+            Some(s) => s
+                .strip_prefix("-mz=")
+                .or_else(|| s.strip_prefix("-mz:"))
+                .map(|v| OsString::from(format!("--mez={v}"))),
+            None => None,
+        };
+        out.push(rewritten.unwrap_or(arg));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(args: &[&str]) -> Vec<String> {
+        normalize_args(args.iter().map(OsString::from))
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn the_clap_definition_is_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn rewrites_makepqx_mz_in_all_three_spellings() {
+        assert_eq!(
+            norm(&["pqx", "pack", "-mz", "a b.mez"]),
+            ["pqx", "pack", "--mez", "a b.mez"]
+        );
+        assert_eq!(
+            norm(&["pqx", "pack", "-mz=a.mez"]),
+            ["pqx", "pack", "--mez=a.mez"]
+        );
+        assert_eq!(
+            norm(&["pqx", "pack", "-mz:C:\\x.mez"]),
+            ["pqx", "pack", "--mez=C:\\x.mez"]
+        );
+    }
+
+    #[test]
+    fn rewrites_question_mark_help_but_nothing_after_double_dash() {
+        assert_eq!(norm(&["pqx", "sign", "-?"]), ["pqx", "sign", "--help"]);
+        assert_eq!(
+            norm(&["pqx", "sign", "--", "-mz", "-?"]),
+            ["pqx", "sign", "--", "-mz", "-?"]
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! `pqx check FILE|DIR`, and the same check run before `pack` and `sign`.
+
+use crate::cli::{CheckArgs, CheckFormat, Deny};
+use crate::connector::Connector;
+use crate::failure::{Exit, Failure};
+use pqx_core::limits::Limits;
+use pqx_core::lint::{self, CheckOptions, ConnectorSource, Finding, Severity};
+use std::io::{IsTerminal, Read, Seek};
+
+/// Runs `pqx check`.
+pub fn run(args: &CheckArgs) -> Result<Exit, Failure> {
+    if args.list_rules {
+        for r in lint::rules() {
+            println!("{:<28} {:<7} {}", r.id, r.severity.as_str(), r.summary);
+        }
+        return Ok(Exit::Success);
+    }
+    for id in &args.disable {
+        if lint::rule_info(id).is_none() {
+            return Err(
+                Failure::new(Exit::Usage, format!("--disable {id}: no such rule"))
+                    .hint("pqx check --list-rules lists them"),
+            );
+        }
+    }
+    let Some(path) = &args.path else {
+        return Err(Failure::new(Exit::Usage, "no FILE or DIR to check"));
+    };
+    let source = if path.is_dir() {
+        ConnectorSource::from_dir(path)?
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| Failure::io(path, e))?;
+        Connector::open(
+            std::io::BufReader::new(file),
+            &path.display().to_string(),
+            &Limits::default(),
+        )?
+        .source()?
+    };
+    let mut options = CheckOptions::default();
+    options.disabled_rules = args.disable.clone();
+    let findings = lint::check(&source, &options);
+    match args.output_format() {
+        CheckFormat::Text => print!(
+            "{}",
+            render_text(&findings, color_wanted(std::io::stdout().is_terminal()))
+        ),
+        CheckFormat::Json => println!("{}", lint::to_json(&findings)),
+        CheckFormat::Sarif => println!("{}", lint::to_sarif(&findings)),
+    }
+    let fails =
+        lint::has_errors(&findings) || (args.deny == Some(Deny::Warnings) && !findings.is_empty());
+    Ok(if fails { Exit::NotValid } else { Exit::Success })
+}
+
+/// The check before `pack` and `sign` (issue: "pack/sign run the check and refuse on errors
+/// unless --no-check"): findings go to standard error, one line each; errors refuse (exit 5)
+/// before anything is written. `--no-check` skips it for connectors never meant for
+/// certification.
+pub fn gate<R: Read + Seek>(connector: &mut Connector<R>, what: &str) -> Result<(), Failure> {
+    let findings = lint::check(&connector.source()?, &CheckOptions::default());
+    if findings.is_empty() {
+        return Ok(());
+    }
+    let color = color_wanted(std::io::stderr().is_terminal());
+    for f in &findings {
+        eprintln!("{}", finding_line(f, color));
+    }
+    let summary = format!("{what}: the connector check found {}", counts(&findings));
+    if lint::has_errors(&findings) {
+        return Err(Failure::new(Exit::Policy, summary)
+            .hint("fix them (pqx check shows how), or pass --no-check to skip the check"));
+    }
+    eprintln!("pqx: {summary} (pqx check {what} explains them; --no-check skips the check)");
+    Ok(())
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set (no-color.org).
+fn color_wanted(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// `file:line:column: severity[rule]: message`.
+fn finding_line(f: &Finding, color: bool) -> String {
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    };
+    let location = match (f.file.as_str(), f.line) {
+        ("", _) => "(package)".to_owned(),
+        (file, 0) => file.to_owned(),
+        (file, line) => format!("{file}:{line}:{}", f.column),
+    };
+    let severity = match f.severity {
+        Severity::Error => paint("1;31", "error"),
+        _ => paint("1;33", "warning"),
+    };
+    format!(
+        "{}: {severity}[{}]: {}",
+        paint("1", &location),
+        f.rule,
+        f.message
+    )
+}
+
+/// Compiler-style text: `file:line:column: severity[rule]: message`, the help indented
+/// below, and a count at the end.
+fn render_text(findings: &[Finding], color: bool) -> String {
+    let mut out = String::new();
+    for f in findings {
+        out.push_str(&finding_line(f, color));
+        out.push_str(&format!("\n  = help: {}\n", f.help));
+    }
+    out.push_str(&if findings.is_empty() {
+        "no findings".to_owned()
+    } else {
+        counts(findings)
+    });
+    out.push('\n');
+    out
+}
+
+/// `2 errors, 1 warning`.
+fn counts(findings: &[Finding]) -> String {
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(findings.len() - errors, "warning")
+    )
+}

@@ -1,0 +1,100 @@
+//! `pqx inspect FILE [--json]`.
+
+use super::display_name;
+use crate::cli::InspectArgs;
+use crate::failure::{Exit, Failure};
+use pqx_core::inspect::{inspect, Inspection};
+use pqx_core::limits::Limits;
+use std::fmt::Write as _;
+
+/// Runs `pqx inspect`: what a `.mez` or `.pqx` holds.
+pub fn run(args: &InspectArgs) -> Result<Exit, Failure> {
+    let file = std::fs::File::open(&args.file).map_err(|e| Failure::io(&args.file, e))?;
+    let what = display_name(&args.file);
+    let inspection = inspect(std::io::BufReader::new(file), &what, &Limits::default())?;
+    if args.json {
+        let json = serde_json::to_string_pretty(&inspection)
+            .map_err(|e| Failure::new(Exit::Input, e.to_string()))?;
+        println!("{json}");
+    } else {
+        print!("{}", to_text(&what, &inspection));
+    }
+    Ok(Exit::Success)
+}
+
+/// The readable form.
+fn to_text(what: &str, i: &Inspection) -> String {
+    let mut out = String::new();
+    let kind = match (i.format.as_str(), i.signatures.is_empty()) {
+        ("mez", _) => "connector (.mez)",
+        (_, true) => "unsigned package (.pqx)",
+        _ => "signed package (.pqx)",
+    };
+    let _ = writeln!(out, "{what}: {kind}");
+    let _ = writeln!(
+        out,
+        "  section:  {}",
+        i.section_name.as_deref().unwrap_or("(none)")
+    );
+    let _ = writeln!(
+        out,
+        "  version:  {}",
+        i.version.as_deref().unwrap_or("(none)")
+    );
+    let _ = writeln!(
+        out,
+        "  document: {}",
+        i.section_document.as_deref().unwrap_or("(none)")
+    );
+    let _ = writeln!(
+        out,
+        "\n  {:>10}  {:>10}  {:<16}  NAME",
+        "SIZE", "COMPRESSED", "KIND"
+    );
+    for e in &i.entries {
+        let compressed = if i.format == "mez" {
+            "-".to_owned()
+        } else {
+            e.compressed_size.to_string()
+        };
+        let _ = writeln!(
+            out,
+            "  {:>10}  {:>10}  {:<16}  {}",
+            e.size, compressed, e.kind, e.name
+        );
+    }
+    for (n, s) in i.signatures.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "\n  signature {}: {} [{}]{}",
+            n + 1,
+            s.part,
+            s.status,
+            if s.countersignature {
+                " (countersignature)"
+            } else {
+                ""
+            }
+        );
+        let rows = [
+            ("subject", &s.subject),
+            ("issuer", &s.issuer),
+            ("SHA-1", &s.thumbprint_sha1),
+            ("SHA-256", &s.thumbprint_sha256),
+            (
+                "signed at",
+                &s.signing_time.as_ref().map(|t| format!("{t} (claimed)")),
+            ),
+            ("digest", &s.digest_algorithm),
+        ];
+        for (label, value) in rows {
+            if let Some(v) = value {
+                let _ = writeln!(out, "    {label:<10} {v}");
+            }
+        }
+    }
+    if i.format == "pqx" && i.signatures.is_empty() {
+        let _ = writeln!(out, "\n  not signed");
+    }
+    out
+}

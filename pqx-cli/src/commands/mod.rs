@@ -1,0 +1,38 @@
+//! One module per command; each is a thin composition of pqx-core functions.
+
+mod check;
+mod demo;
+mod generate;
+mod inspect;
+mod pack;
+mod sign;
+mod thumbprint;
+mod unpack;
+mod verify;
+
+use crate::cli::Command;
+use crate::failure::{Exit, Failure};
+use std::path::Path;
+
+/// Runs a parsed command.
+pub fn run(command: &Command) -> Result<Exit, Failure> {
+    match command {
+        Command::Pack(a) => pack::run(a),
+        Command::Sign(a) => sign::run(a),
+        Command::Verify(a) => verify::run(a),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Unpack(a) => unpack::run(a),
+        Command::Thumbprint(a) => thumbprint::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Demo(a) => demo::run(a),
+        Command::Completions(a) => generate::completions(a),
+        Command::Manpage(a) => generate::manpage(a),
+    }
+}
+
+/// The file name of `path`, as pqx-core names files in its messages.
+fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}

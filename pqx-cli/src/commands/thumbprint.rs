@@ -1,0 +1,134 @@
+//! `pqx thumbprint FILE [--reg]`: the SHA-1 thumbprint Power BI trusts connectors by.
+//!
+//! Power BI Desktop loads a signed connector without asking when the SHA-1 thumbprint of its
+//! signer is listed in the `TrustedCertificateThumbprints` value (REG_MULTI_SZ) under
+//! `HKEY_LOCAL_MACHINE\Software\Policies\Microsoft\Power BI Desktop`.
+
+use super::display_name;
+use crate::cli::ThumbprintArgs;
+use crate::failure::{Exit, Failure};
+use crate::password::with_password;
+use pqx_core::certificate::Certificate;
+use pqx_core::keys::SigningKey;
+use pqx_core::verify::VerifyOptions;
+
+/// The registry key of Power BI Desktop's policies.
+pub const POLICY_KEY: &str = r"HKEY_LOCAL_MACHINE\Software\Policies\Microsoft\Power BI Desktop";
+/// The value listing trusted signer thumbprints.
+pub const TRUSTED_VALUE: &str = "TrustedCertificateThumbprints";
+
+/// Runs `pqx thumbprint`.
+pub fn run(args: &ThumbprintArgs) -> Result<Exit, Failure> {
+    let bytes = std::fs::read(&args.file).map_err(|e| Failure::io(&args.file, e))?;
+    let what = display_name(&args.file);
+    let extension = args
+        .file
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let certificates = if bytes.starts_with(b"PK\x03\x04") {
+        signers(&args.file, &what)?
+    } else if matches!(extension.as_deref(), Some("pfx" | "p12")) {
+        let key = with_password(&args.password, &what, |p| {
+            SigningKey::from_pkcs12(&bytes, p, &what)
+        })?;
+        vec![key.certificate().clone()]
+    } else {
+        let all = Certificate::from_bytes_auto(&bytes).map_err(|e| {
+            Failure::from(e).hint(format!(
+                "{what}: expected a certificate (.pem, .crt, .der, .cer), a .pfx or a signed .pqx"
+            ))
+        })?;
+        vec![signer_of(all)?]
+    };
+    let thumbprints: Vec<String> = certificates
+        .iter()
+        .map(Certificate::thumbprint_sha1)
+        .collect();
+    if args.reg {
+        print!("{}", reg_file(&thumbprints));
+    } else {
+        for t in &thumbprints {
+            println!("{t}");
+        }
+    }
+    Ok(Exit::Success)
+}
+
+/// The signers of a signed package; warns when its signatures are not valid.
+fn signers(path: &std::path::Path, what: &str) -> Result<Vec<Certificate>, Failure> {
+    let v = pqx_core::files::verify_file(path, &VerifyOptions::default())?;
+    let certificates: Vec<Certificate> = v
+        .signatures
+        .iter()
+        .filter_map(|s| s.signer.clone())
+        .collect();
+    if certificates.is_empty() {
+        return Err(Failure::new(
+            Exit::NotValid,
+            format!("{what} has no signer certificate ({})", v.status.name()),
+        ));
+    }
+    if !v.is_valid() {
+        eprintln!("pqx: warning: {what} does not verify ({}); check it with pqx verify before trusting its signer", v.status.name());
+    }
+    Ok(certificates)
+}
+
+/// Of the certificates in a file, the one that signs: the first that is not a CA, or the
+/// first (a self-signed test certificate may be marked as a CA).
+fn signer_of(certificates: Vec<Certificate>) -> Result<Certificate, Failure> {
+    let index = certificates.iter().position(|c| !c.is_ca()).unwrap_or(0);
+    let count = certificates.len();
+    let signer = certificates
+        .into_iter()
+        .nth(index)
+        .ok_or_else(|| Failure::new(Exit::Input, "no certificate in the file"))?;
+    if count > 1 {
+        eprintln!(
+            "pqx: note: the file holds {count} certificates; this is the signer's, {}",
+            signer.subject()
+        );
+    }
+    Ok(signer)
+}
+
+/// A `.reg` file (for `reg import` or double-clicking) that sets the trusted-thumbprint
+/// list to `thumbprints`. REG_MULTI_SZ is written as `hex(7)`: UTF-16LE strings, each
+/// NUL-terminated, and a final NUL.
+pub fn reg_file(thumbprints: &[String]) -> String {
+    let mut units: Vec<u16> = Vec::new();
+    for t in thumbprints {
+        units.extend(t.encode_utf16());
+        units.push(0);
+    }
+    units.push(0);
+    let hex: Vec<String> = units
+        .iter()
+        .flat_map(|u| u.to_le_bytes())
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "Windows Registry Editor Version 5.00\r\n\r\n\
+         ; Trust connectors signed by {}. This REPLACES the list: merge existing thumbprints in first.\r\n\
+         [{POLICY_KEY}]\r\n\"{TRUSTED_VALUE}\"=hex(7):{}\r\n",
+        thumbprints.join(", "),
+        hex.join(",")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reg_file_encodes_a_multi_string_as_utf16_with_double_nul() {
+        let reg = reg_file(&["AB".to_owned()]);
+        assert!(reg.starts_with("Windows Registry Editor Version 5.00\r\n"));
+        assert!(reg
+            .contains("[HKEY_LOCAL_MACHINE\\Software\\Policies\\Microsoft\\Power BI Desktop]\r\n"));
+        assert!(
+            reg.ends_with("\"TrustedCertificateThumbprints\"=hex(7):41,00,42,00,00,00,00,00\r\n"),
+            "{reg}"
+        );
+    }
+}

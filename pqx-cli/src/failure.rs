@@ -1,0 +1,133 @@
+//! How a command fails: an exit status and one line for standard error.
+//!
+//! Every error of pqx-core is mapped to one of the documented exit statuses by its
+//! [`ErrorKind`] (never by its text), and gets a hint where there is something the user can
+//! do about it. The line is `pqx: error: <what failed, which file> — <hint>`.
+
+use pqx_core::{Error, ErrorKind};
+use std::fmt;
+use std::process::ExitCode;
+
+/// The documented exit statuses (see `pqx --help`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: success.
+    Success = 0,
+    /// 1: the signature is not valid, or the check found errors.
+    NotValid = 1,
+    /// 2: usage error.
+    Usage = 2,
+    /// 3: an input is unreadable or malformed, or an output cannot be written.
+    Input = 3,
+    /// 4: key or password problem.
+    Key = 4,
+    /// 5: refused by policy.
+    Policy = 5,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// A failed command.
+#[derive(Debug)]
+pub struct Failure {
+    /// The exit status.
+    pub exit: Exit,
+    /// What failed (one line).
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl Failure {
+    /// A failure with a message and no hint.
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Failure {
+            exit,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Adds (or replaces) the hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// An I/O failure on `path` (exit 3).
+    pub fn io(path: &std::path::Path, e: std::io::Error) -> Self {
+        Failure::from(Error::io(path.display().to_string(), e))
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // One line, whatever the message holds.
+        let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        write!(f, "{}", one_line(&self.message))?;
+        if let Some(h) = &self.hint {
+            write!(f, " — {}", one_line(h))?;
+        }
+        Ok(())
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        let exit = match e.kind() {
+            ErrorKind::InvalidArgument => Exit::Usage,
+            ErrorKind::Key | ErrorKind::WrongPassword => Exit::Key,
+            ErrorKind::SigningPolicy => Exit::Policy,
+            _ => Exit::Input,
+        };
+        let hint = match &e {
+            Error::WrongPassword(_) => Some("pass it with --password-file FILE or PQX_PASSWORD (or -p)"),
+            Error::Key { .. } => Some("--certificate takes a .pfx/.p12; --key a PEM or DER RSA private key, with --cert its PEM chain"),
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => Some("check the path"),
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+                Some("check the file's and its folder's permissions")
+            }
+            Error::Zip(_) => Some("is it a .mez or .pqx file?"),
+            Error::SigningPolicy(_) => Some("sign with an RSA key of 2048 bits or more whose certificate is valid now and allows code signing"),
+            _ => None,
+        };
+        let failure = Failure::new(exit, e.to_string());
+        match hint {
+            Some(h) => failure.hint(h),
+            None => failure,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_error_kinds_to_the_documented_exit_statuses() {
+        assert_eq!(
+            Failure::from(Error::WrongPassword("a.pfx".into())).exit,
+            Exit::Key
+        );
+        assert_eq!(
+            Failure::from(Error::SigningPolicy("x".into())).exit,
+            Exit::Policy
+        );
+        assert_eq!(Failure::from(Error::Zip("x".into())).exit, Exit::Input);
+        assert_eq!(
+            Failure::from(Error::InvalidArgument("x".into())).exit,
+            Exit::Usage
+        );
+    }
+
+    #[test]
+    fn prints_one_line_with_the_hint() {
+        let f = Failure::from(Error::WrongPassword("alice.pfx".into()));
+        assert_eq!(f.to_string(), "wrong password for alice.pfx — pass it with --password-file FILE or PQX_PASSWORD (or -p)");
+        assert_eq!(Failure::new(Exit::Input, "a\nb").to_string(), "a b");
+    }
+}
