@@ -7,6 +7,7 @@
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Arg, ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use pqx_core::cms::http::{DEFAULT_RETRIES, DEFAULT_TIMEOUT};
 use pqx_core::digest::DigestAlgorithm;
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -21,6 +22,8 @@ Exit status:
   4  key or password problem (wrong password, unreadable key or certificate)
   5  refused by policy (weak key, missing code-signing EKU, expired certificate,
      or connector check errors found by pack/sign)
+  6  time-stamping failed: no --timestamper gave a usable token (network down, TSA
+     unreachable or refusing); nothing was written, retrying later may help
 
 pack and sign run the connector check (pqx check) first: warnings are printed on standard
 error, errors refuse (exit 5). --no-check skips the check (for connectors that are not meant
@@ -136,10 +139,35 @@ pub struct SignOptionsArgs {
     /// Do not run the connector check first (by default its errors refuse pack/sign)
     #[arg(long)]
     pub no_check: bool,
+    /// Add an RFC 3161 timestamp from this time-stamping authority (repeatable: tried in order)
+    #[arg(long, value_name = "URL", requires = "signer")]
+    pub timestamper: Vec<String>,
+    /// Seconds one request to a time-stamping authority may take
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = DEFAULT_TIMEOUT.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=3600),
+        requires = "timestamper"
+    )]
+    pub timestamp_timeout: u64,
+    /// How often each time-stamping authority is retried after a failed request
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_RETRIES,
+        value_parser = clap::value_parser!(u32).range(0..=10),
+        requires = "timestamper"
+    )]
+    pub timestamp_retries: u32,
+    /// Also write a detached CMS signature (.p7s, DER) of the signed .pqx here
+    #[arg(long, value_name = "P7S", requires = "signer")]
+    pub detached_p7s: Option<PathBuf>,
 }
 
 /// `pqx pack`.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("signer").args(["certificate", "key"]))]
 pub struct PackArgs {
     /// Input extension file (.mez); MakePQX's spelling -mz works too
     #[arg(long = "mez", value_name = "MEZ", required = true)]
@@ -205,6 +233,15 @@ pub struct VerifyArgs {
     /// Exit with 1 unless every signer is trusted by --trusted-ca / --trusted-thumbprint
     #[arg(long)]
     pub require_trusted: bool,
+    /// Treat this certificate as revoked: a SHA-1 or SHA-256 thumbprint, or serial:HEX (repeatable)
+    #[arg(long, value_name = "THUMBPRINT|serial:HEX")]
+    pub revoked: Vec<String>,
+    /// Apply this certificate revocation list, PEM or DER (repeatable)
+    #[arg(long, value_name = "CRL")]
+    pub crl: Vec<PathBuf>,
+    /// Verify this detached CMS signature (.p7s) of the file instead of its embedded signatures
+    #[arg(long, value_name = "P7S")]
+    pub detached_p7s: Option<PathBuf>,
 }
 
 /// `pqx inspect`.

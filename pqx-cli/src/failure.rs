@@ -23,6 +23,9 @@ pub enum Exit {
     Key = 4,
     /// 5: refused by policy.
     Policy = 5,
+    /// 6: time-stamping failed (no time-stamping authority gave a usable token); nothing was
+    /// written. Distinct from 3 so that scripts can retry a transient TSA or network outage.
+    Timestamp = 6,
 }
 
 impl From<Exit> for ExitCode {
@@ -82,6 +85,9 @@ impl From<Error> for Failure {
             ErrorKind::InvalidArgument => Exit::Usage,
             ErrorKind::Key | ErrorKind::WrongPassword => Exit::Key,
             ErrorKind::SigningPolicy => Exit::Policy,
+            ErrorKind::Timestamp => Exit::Timestamp,
+            // A CMS structure that is malformed or does not verify is a malformed input.
+            ErrorKind::Cms => Exit::Input,
             _ => Exit::Input,
         };
         let hint = match &e {
@@ -92,6 +98,7 @@ impl From<Error> for Failure {
                 Some("check the file's and its folder's permissions")
             }
             Error::Zip(_) => Some("is it a .mez or .pqx file?"),
+            Error::Timestamp(_) => Some("check the --timestamper URLs and the network, add another --timestamper, or raise --timestamp-retries / --timestamp-timeout; nothing was written"),
             Error::SigningPolicy(_) => Some("sign with an RSA key of 2048 bits or more whose certificate is valid now and allows code signing"),
             _ => None,
         };
@@ -122,6 +129,11 @@ mod tests {
             Failure::from(Error::InvalidArgument("x".into())).exit,
             Exit::Usage
         );
+        assert_eq!(
+            Failure::from(Error::Timestamp("x".into())).exit,
+            Exit::Timestamp
+        );
+        assert_eq!(Failure::from(Error::Cms("x".into())).exit, Exit::Input);
     }
 
     #[test]

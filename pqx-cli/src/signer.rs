@@ -1,12 +1,17 @@
 //! Loading the signing key named on the command line: a `.pfx` (`-c`) or a PEM/DER key with
-//! its chain (`--key`, `--cert`).
+//! its chain (`--key`, `--cert`); the signing options (`--hash`, `--timestamper`); the
+//! detached `.p7s` (`--detached-p7s`).
 
 use crate::cli::{KeyArgs, SignOptionsArgs};
 use crate::failure::{Exit, Failure};
 use crate::password::with_password;
+use pqx_core::cms::detached::sign_detached_file;
+use pqx_core::cms::http::HttpTimestamper;
 use pqx_core::keys::SigningKey;
 use pqx_core::sign::{SignMode, SignOptions};
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::io(path, e))
@@ -66,14 +71,39 @@ pub fn require(args: &KeyArgs) -> Result<SigningKey, Failure> {
     })
 }
 
-/// The signing options of the command line; warns about SHA-1.
-pub fn sign_options(args: &SignOptionsArgs, replace: bool) -> SignOptions {
+/// The signing options of the command line; warns about SHA-1. With `--timestamper`, the
+/// signature gets an RFC 3161 timestamp from the first of those authorities that answers
+/// (a bad URL is a usage error).
+pub fn sign_options(args: &SignOptionsArgs, replace: bool) -> Result<SignOptions, Failure> {
     if args.hash.is_weak() {
         eprintln!("pqx: warning: SHA-1 is weak (practical collisions); sign with sha256 unless a verifier needs SHA-1");
     }
-    SignOptions::with_digest(args.hash).mode(if replace {
+    let options = SignOptions::with_digest(args.hash).mode(if replace {
         SignMode::Replace
     } else {
         SignMode::Auto
-    })
+    });
+    if args.timestamper.is_empty() {
+        return Ok(options);
+    }
+    let timestamper = HttpTimestamper::new(args.timestamper.iter().cloned())?
+        .timeout(Duration::from_secs(args.timestamp_timeout))
+        .retries(args.timestamp_retries);
+    Ok(options.timestamper(Arc::new(timestamper)))
+}
+
+/// Writes the detached CMS signature of the signed package `signed` to `--detached-p7s`
+/// (atomically), when asked; `options` are the ones the package was signed with.
+pub fn write_detached(
+    args: &SignOptionsArgs,
+    signed: &Path,
+    key: &SigningKey,
+    options: &SignOptions,
+) -> Result<(), Failure> {
+    let Some(out) = &args.detached_p7s else {
+        return Ok(());
+    };
+    sign_detached_file(signed, out, key, options.digest, options.time)?;
+    eprintln!("wrote the detached signature {}", out.display());
+    Ok(())
 }

@@ -74,7 +74,8 @@ fn help_documents_the_exit_statuses() {
             .and(predicate::str::contains("2  usage error"))
             .and(predicate::str::contains("3  an input is unreadable"))
             .and(predicate::str::contains("4  key or password problem"))
-            .and(predicate::str::contains("5  refused by policy")),
+            .and(predicate::str::contains("5  refused by policy"))
+            .and(predicate::str::contains("6  time-stamping failed")),
     );
 }
 

@@ -1,4 +1,5 @@
-//! `pqx pack -mz X.mez [-t X.pqx] [-c PFX -p PW | --key KEY --cert CHAIN]`.
+//! `pqx pack -mz X.mez [-t X.pqx] [-c PFX -p PW | --key KEY --cert CHAIN] [--timestamper URL]
+//! [--detached-p7s OUT.p7s]`.
 
 use super::{display_name, sign::report_signed};
 use crate::cli::PackArgs;
@@ -14,13 +15,17 @@ use pqx_core::sign::sign_package;
 use std::io::Cursor;
 
 /// Runs `pqx pack`: packs the `.mez` into an unsigned `.pqx`, or packs and signs in one step
-/// when a key is named. The output is written atomically.
+/// when a key is named (with a timestamp and a detached `.p7s` as for `pqx sign`). The
+/// outputs are written atomically.
 pub fn run(args: &PackArgs) -> Result<Exit, Failure> {
     let target = args
         .target
         .clone()
         .unwrap_or_else(|| args.mez.with_extension("pqx"));
     check_writable(&target)?;
+    if let Some(p7s) = &args.options.detached_p7s {
+        check_writable(p7s)?;
+    }
     let limits = Limits::default();
     let what = display_name(&args.mez);
     // Packing reads the files once, the check once more.
@@ -42,7 +47,7 @@ pub fn run(args: &PackArgs) -> Result<Exit, Failure> {
         eprintln!("packed {}", target.display());
         return Ok(Exit::Success);
     };
-    let options = signer::sign_options(&args.options, false);
+    let options = signer::sign_options(&args.options, false)?;
     let unsigned = pack(&mut mez, Cursor::new(Vec::new()))?.into_inner();
     let mut package = Package::open(Cursor::new(unsigned), &display_name(&target), &limits)?;
     let outcome = write_atomically(&target, |w| {
@@ -50,5 +55,6 @@ pub fn run(args: &PackArgs) -> Result<Exit, Failure> {
     })?;
     progress.finish();
     report_signed(&target, &key, &outcome);
+    signer::write_detached(&args.options, &target, &key, &options)?;
     Ok(Exit::Success)
 }

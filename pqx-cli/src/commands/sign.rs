@@ -1,4 +1,5 @@
-//! `pqx sign X.pqx (-c PFX -p PW | --key KEY --cert CHAIN) [-r] [-t OUT]`.
+//! `pqx sign X.pqx (-c PFX -p PW | --key KEY --cert CHAIN) [-r] [-t OUT] [--timestamper URL]
+//! [--detached-p7s OUT.p7s]`.
 
 use super::display_name;
 use crate::cli::SignArgs;
@@ -7,17 +8,23 @@ use crate::failure::{Exit, Failure};
 use crate::progress::Progress;
 use crate::signer;
 use pqx_core::atomic::{check_writable, write_atomically};
+use pqx_core::certificate::format_report_time;
 use pqx_core::keys::SigningKey;
 use pqx_core::limits::Limits;
 use pqx_core::sign::{sign_package, SignOutcome};
 use std::path::Path;
 
 /// Runs `pqx sign`: signs, countersigns (the default on a signed package, as MakePQX) or
-/// replaces (`-r`), in place or into `--target`, atomically. Refuses an output it cannot
-/// write before reading anything.
+/// replaces (`-r`), in place or into `--target`, atomically; with `--timestamper` the
+/// signature is time-stamped (no token, nothing written), with `--detached-p7s` a detached
+/// CMS signature of the result is written too. Refuses an output it cannot write before
+/// reading anything.
 pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
     let target = args.target.as_deref().unwrap_or(&args.pqx);
     check_writable(target)?;
+    if let Some(p7s) = &args.options.detached_p7s {
+        check_writable(p7s)?;
+    }
     let what = display_name(&args.pqx);
     // Signing digests the parts, then copies them; the check reads them once more.
     let passes = if args.options.no_check { 2 } else { 3 };
@@ -32,17 +39,19 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
                 .hint("pack and sign it in one step with pqx pack -mz FILE -c PFX"),
         );
     };
+    let options = signer::sign_options(&args.options, args.replace)?;
     let key = signer::require(&args.key)?;
-    let options = signer::sign_options(&args.options, args.replace);
     let outcome = write_atomically(target, |w| {
         sign_package(&mut package, &key, &options, w).map(|(_, o)| o)
     })?;
     progress.finish();
     report_signed(target, &key, &outcome);
+    signer::write_detached(&args.options, target, &key, &options)?;
     Ok(Exit::Success)
 }
 
-/// One line on standard error saying what was signed, how, and by whom.
+/// One line on standard error saying what was signed, how, and by whom (and one more for the
+/// timestamp, when there is one).
 pub fn report_signed(target: &Path, key: &SigningKey, outcome: &SignOutcome) {
     let how = if outcome.countersigned {
         "countersigned".to_owned()
@@ -62,4 +71,12 @@ pub fn report_signed(target: &Path, key: &SigningKey, outcome: &SignOutcome) {
         cert.subject(),
         cert.thumbprint_sha1()
     );
+    if let Some(ts) = &outcome.timestamp {
+        eprintln!(
+            "timestamped at {} by {} (thumbprint {})",
+            format_report_time(ts.time),
+            ts.authority.subject(),
+            ts.authority.thumbprint_sha1()
+        );
+    }
 }

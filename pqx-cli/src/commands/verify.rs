@@ -1,23 +1,33 @@
-//! `pqx verify X.pqx [-q] [--format json|text] [--trusted-ca PEM] [--trusted-thumbprint HEX]`.
+//! `pqx verify X.pqx [-q] [--format json|text] [--trusted-ca PEM] [--trusted-thumbprint HEX]
+//! [--revoked THUMBPRINT|serial:HEX] [--crl CRL] [--detached-p7s X.p7s]`.
 
 use super::display_name;
 use crate::cli::{ReportFormat, VerifyArgs};
 use crate::failure::{Exit, Failure};
 use crate::progress::Progress;
+use pqx_core::cms::verify_detached;
 use pqx_core::opc::Package;
 use pqx_core::report::Report;
 use pqx_core::trust::TrustPolicy;
-use pqx_core::verify::{verify_package, VerifyOptions};
+use pqx_core::verify::{verify_package, Verification, VerifyOptions};
+use std::path::Path;
 
 /// Runs `pqx verify`: prints MakePQX's report (unless `-q`) and exits 0 exactly when the
 /// signatures are valid (`Success`); with `--require-trusted`, also every signer must be
-/// trusted by the policy given.
+/// trusted by the policy given. With `--detached-p7s` the detached CMS signature of the
+/// file is verified instead of the signatures inside it, with the same report and rules.
 pub fn run(args: &VerifyArgs) -> Result<Exit, Failure> {
     let options = VerifyOptions::with_policy(trust_policy(args)?);
-    let (progress, reader) = Progress::open(&args.pqx, 1, "verifying", args.quiet)?;
-    let mut package = Package::open(reader, &display_name(&args.pqx), &options.limits)?;
-    let verification = verify_package(&mut package, &options)?;
-    progress.finish();
+    let verification = match &args.detached_p7s {
+        Some(p7s) => verify_p7s(&args.pqx, p7s, &options)?,
+        None => {
+            let (progress, reader) = Progress::open(&args.pqx, 1, "verifying", args.quiet)?;
+            let mut package = Package::open(reader, &display_name(&args.pqx), &options.limits)?;
+            let verification = verify_package(&mut package, &options)?;
+            progress.finish();
+            verification
+        }
+    };
     if !args.quiet {
         let report = Report::from_verification(&verification);
         match args.report_format() {
@@ -30,6 +40,18 @@ pub fn run(args: &VerifyArgs) -> Result<Exit, Failure> {
         eprintln!("pqx: the signatures are valid, but not every signer is trusted by --trusted-ca/--trusted-thumbprint");
     }
     Ok(if ok { Exit::Success } else { Exit::NotValid })
+}
+
+/// Verifies the detached signature at `p7s` over the exact bytes of the file at `pqx`.
+fn verify_p7s(pqx: &Path, p7s: &Path, options: &VerifyOptions) -> Result<Verification, Failure> {
+    let content = std::fs::read(pqx).map_err(|e| Failure::io(pqx, e))?;
+    let signature = std::fs::read(p7s).map_err(|e| Failure::io(p7s, e))?;
+    Ok(verify_detached(
+        &content,
+        &signature,
+        &display_name(p7s),
+        options,
+    )?)
 }
 
 fn trust_policy(args: &VerifyArgs) -> Result<TrustPolicy, Failure> {
@@ -45,6 +67,18 @@ fn trust_policy(args: &VerifyArgs) -> Result<TrustPolicy, Failure> {
     }
     for t in &args.trusted_thumbprint {
         policy.pin_thumbprint(t)?;
+    }
+    for r in &args.revoked {
+        policy.revoke(r)?;
+    }
+    for path in &args.crl {
+        let bytes = std::fs::read(path).map_err(|e| Failure::io(path, e))?;
+        policy.add_crl(&bytes).map_err(|e| {
+            Failure::from(e).hint(format!(
+                "--crl {} must be a certificate revocation list, PEM or DER",
+                path.display()
+            ))
+        })?;
     }
     if args.require_trusted && args.trusted_ca.is_empty() && args.trusted_thumbprint.is_empty() {
         return Err(Failure::new(
