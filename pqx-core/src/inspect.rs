@@ -1,6 +1,7 @@
 //! What is inside a `.mez` or `.pqx`: entries, the section document's name and Version, and
 //! the signers — for `pqx inspect`, the web page and the bindings.
 
+use crate::connector::Connector;
 use crate::error::Result;
 use crate::limits::Limits;
 use crate::lint::token::{significant_tokens, TokenKind};
@@ -103,18 +104,10 @@ fn kind_name(k: FileKind) -> &'static str {
 
 /// Inspects a `.mez` or `.pqx`: an archive with `[Content_Types].xml` is read as an OPC
 /// package, anything else as a `.mez`.
-pub fn inspect<R: Read + Seek>(mut reader: R, what: &str, limits: &Limits) -> Result<Inspection> {
-    let is_opc = {
-        let probe = crate::archive::ArchiveReader::open(&mut reader, what, limits)?;
-        probe
-            .find(crate::opc::content_types::CONTENT_TYPES_ITEM)
-            .is_some()
-    };
-    reader.rewind().map_err(|e| crate::Error::io(what, e))?;
-    if is_opc {
-        inspect_package(Package::open(reader, what, limits)?)
-    } else {
-        inspect_mez(Mez::open(reader, what, limits)?)
+pub fn inspect<R: Read + Seek>(reader: R, what: &str, limits: &Limits) -> Result<Inspection> {
+    match Connector::open(reader, what, limits)? {
+        Connector::Pqx(package, _) => inspect_package(package),
+        Connector::Mez(mez) => inspect_mez(mez),
     }
 }
 

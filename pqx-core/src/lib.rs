@@ -7,6 +7,7 @@ pub mod archive;
 pub mod atomic;
 pub mod certificate;
 pub mod cms;
+pub mod connector;
 pub mod digest;
 pub mod error;
 #[cfg(not(target_arch = "wasm32"))]

@@ -1,1 +1,240 @@
-//! WebAssembly bindings for pqx-core (filled by its own issue).
+//! WebAssembly bindings for pqx-core: verify, inspect and check Power Query connectors
+//! (`.pqx`, `.mez`) in a browser or Node, with nothing leaving the machine.
+//!
+//! Built with `wasm-bindgen --target web`, the package is one ES module (`pqx_wasm.js`) with
+//! TypeScript declarations (`pqx_wasm.d.ts`):
+//!
+//! ```js
+//! import init, { verify, inspect, thumbprint, check } from "./pkg/pqx_wasm.js";
+//! await init();                       // or initSync({ module: wasmBytes }) in Node
+//! const report = verify(new Uint8Array(await file.arrayBuffer()), {
+//!   trustedCas: [rootPem],            // PEM texts (optional)
+//!   pinnedThumbprints: ["AB12…"],     // SHA-1 or SHA-256 (optional)
+//! });
+//! report.SignatureStatus;             // "Success", "InvalidSignature", "NotSigned", …
+//! ```
+//!
+//! Every function is an adapter: convert the arguments, call pqx-core, convert the result.
+//! Failures are thrown as `Error`s named `PqxError` whose `code` is the core's
+//! [`pqx_core::ErrorKind::name`] (see [`js`]).
+//!
+//! Memory: the bytes passed in are copied once into the module's memory for the call (the
+//! core hashes parts in a streaming pass, so decompressed parts are not held whole).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod connector;
+pub mod js;
+pub mod options;
+pub mod report;
+
+use js::{JsError, JsResult};
+use pqx_core::certificate::Certificate;
+use pqx_core::inspect::inspect_bytes;
+use pqx_core::limits::Limits;
+use pqx_core::Error;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Options of `verify`. Every field is optional; unknown fields are an `invalid-argument` error. */
+export interface VerifyOptions {
+  /** Trust anchors: PEM texts, each with one or more certificates. */
+  trustedCas?: string[];
+  /** Pinned SHA-1 (40 hex digits) or SHA-256 (64) thumbprints (Power BI's TrustedCertificateThumbprints). */
+  pinnedThumbprints?: string[];
+  /** The file's name, used in error messages. */
+  fileName?: string;
+}
+
+/** "Success" | "InvalidSignature" | "NotSigned" | "UnsignedParts" | "ReferenceNotFound" |
+ *  "InvalidCertificate" | "CertificateRequired" | "MalformedSignature" | "UnsupportedAlgorithm" */
+export type SignatureStatus = string;
+
+/** A certificate of a signer's chain, as MakePQX reports it. */
+export interface CertificateEntry {
+  Issuer: string;
+  /** SHA-1, 40 upper-case hex digits. */
+  Thumbprint: string;
+  Subject: string;
+  NotBefore: string;
+  NotAfter: string;
+  /** Chains to the trust policy with no error from this certificate up. */
+  Valid: boolean;
+  /** The issuer's entry; null at the top of the chain. */
+  Parent: CertificateEntry | null;
+  /** .NET X509ChainStatusFlags: "NoError", "UntrustedRoot", … */
+  Status: string;
+}
+
+/** One signature part. */
+export interface SignatureEntry {
+  Part: string;
+  Status: SignatureStatus;
+  Reason: string | null;
+  Thumbprint: string | null;
+  ThumbprintSha256: string | null;
+  Signer: string | null;
+  DigestAlgorithm: string | null;
+  /** SignatureTime as written: claimed by the signer, not proven. */
+  SigningTime: string | null;
+  /** Whether this signature countersigns others. */
+  Countersignature: boolean;
+  /** The signature parts it countersigns. */
+  Countersigns: string[];
+  CoveredParts: string[];
+  Trusted: boolean;
+  Warnings: string[];
+}
+
+/** What `verify` returns: MakePQX's JSON plus pqx's sections. */
+export interface VerifyReport {
+  SignatureStatus: SignatureStatus;
+  CertificateStatus: CertificateEntry[];
+  Signatures: SignatureEntry[];
+  /** Parts and relationships no valid signature covers. */
+  UnsignedParts: string[];
+  Warnings: string[];
+  /** Every signature verifies and covers the whole package. */
+  IsValid: boolean;
+  /** Valid, and every signer chains to a trusted CA or a pinned thumbprint. */
+  IsTrusted: boolean;
+  /** SHA-256 of the whole file, lower-case hex. */
+  PackageSha256: string;
+}
+
+/** One file of a package. */
+export interface EntryInfo {
+  name: string;
+  /** "SectionDocument", "Module", "Resources", "Icon", "Other" or "Package" (OPC machinery). */
+  kind: string;
+  size: number;
+  compressedSize: number;
+  contentType: string | null;
+}
+
+/** One signature, as `inspect` sees it (no trust policy). */
+export interface SignerInfo {
+  part: string;
+  status: SignatureStatus;
+  subject: string | null;
+  issuer: string | null;
+  thumbprintSha1: string | null;
+  thumbprintSha256: string | null;
+  signingTime: string | null;
+  digestAlgorithm: string | null;
+  countersignature: boolean;
+}
+
+/** What `inspect` returns. */
+export interface Inspection {
+  format: "mez" | "pqx";
+  sectionDocument: string | null;
+  sectionName: string | null;
+  version: string | null;
+  entries: EntryInfo[];
+  signatures: SignerInfo[];
+}
+
+/** One finding of the connector check. */
+export interface Finding {
+  rule: string;
+  severity: "error" | "warning";
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+  help: string;
+}
+
+/** What `check` returns. */
+export interface CheckReport {
+  findings: Finding[];
+  errors: number;
+  warnings: number;
+}
+
+/** Errors thrown by this module: `name` is "PqxError", `code` the pqx error kind
+ *  ("zip", "opc", "xml", "certificate", "invalid-argument", "limit-exceeded", …). */
+export interface PqxError extends Error {
+  code: string;
+}
+"#;
+
+/// Runs when the module is instantiated: installs the debug-build panic hook.
+#[wasm_bindgen(start)]
+fn start() {
+    js::install_panic_hook();
+}
+
+/// Verifies a signed connector (`.pqx`): every signature, every digest, the certificates
+/// and that no file escapes the signatures.
+///
+/// Returns the MakePQX-shaped report plus `Signatures` (with countersignatures),
+/// `UnsignedParts`, `IsValid`, `IsTrusted` and `PackageSha256`. A package whose signatures
+/// fail verification is a report (e.g. `SignatureStatus: "InvalidSignature"`), not an
+/// error; errors are for input that is not a readable package, or bad options.
+#[wasm_bindgen(unchecked_return_type = "VerifyReport")]
+pub fn verify(
+    bytes: &[u8],
+    #[wasm_bindgen(unchecked_optional_param_type = "VerifyOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let options = verify_options(&options)?;
+    Ok(js::to_js(
+        &report::verify_report(bytes, &options).map_err(JsError::from)?,
+    )?)
+}
+
+/// Lists what is inside a `.mez` or `.pqx`: entries, the section document's name and
+/// version, and the signers (statuses under an empty trust policy).
+#[wasm_bindgen(unchecked_return_type = "Inspection")]
+pub fn inspect(bytes: &[u8], file_name: Option<String>) -> Result<JsValue, JsValue> {
+    let what = file_name.as_deref().unwrap_or(options::DEFAULT_FILE_NAME);
+    let inspection = inspect_bytes(bytes, what, &Limits::default()).map_err(JsError::from)?;
+    Ok(js::to_js(&inspection)?)
+}
+
+/// The SHA-1 thumbprint (40 upper-case hex digits, what Power BI's
+/// `TrustedCertificateThumbprints` holds) of the first certificate in `cert_bytes` (PEM or
+/// DER). No certificate at all is a `certificate` error.
+#[wasm_bindgen]
+pub fn thumbprint(cert_bytes: &[u8]) -> Result<String, JsValue> {
+    let certs = Certificate::from_bytes_auto(cert_bytes).map_err(JsError::from)?;
+    let first = certs
+        .first()
+        .ok_or_else(|| JsError::from(Error::certificate(None, "no certificate found")))?;
+    Ok(first.thumbprint_sha1())
+}
+
+/// Checks the connector in a `.mez` or `.pqx` against the certification rules (`pqx
+/// check`): returns `{ findings, errors, warnings }`.
+#[wasm_bindgen(unchecked_return_type = "CheckReport")]
+pub fn check(bytes: &[u8], file_name: Option<String>) -> Result<JsValue, JsValue> {
+    let what = file_name.as_deref().unwrap_or(options::DEFAULT_FILE_NAME);
+    let json = connector::check_json(bytes, what).map_err(JsError::from)?;
+    Ok(js::json_to_js(&json)?)
+}
+
+/// The version of pqx this module was built from.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Reads `verify`'s options object (through `JSON.stringify`; `undefined`/`null` mean none).
+fn verify_options(value: &JsValue) -> JsResult<options::VerifyOptions> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(options::VerifyOptions::default());
+    }
+    let json = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| {
+            JsError::from(Error::InvalidArgument(
+                "verify options must be a plain object".to_owned(),
+            ))
+        })?;
+    Ok(options::VerifyOptions::from_json(&json)?)
+}

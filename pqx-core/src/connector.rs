@@ -1,0 +1,121 @@
+//! The connector files of a `.mez` or a `.pqx`, for `check`, `unpack` and the check that
+//! runs before `pack` and `sign`.
+//!
+//! A `.mez` is a plain ZIP of the files; a `.pqx` holds the same files as OPC parts next to
+//! packaging machinery (`[Content_Types].xml`, relationship parts, signature parts), which is
+//! left out here: what remains is what the connector author wrote. Used by the connector
+//! check, `unpack` and every binding, so that they all see the same files.
+
+use crate::archive::ArchiveReader;
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+use crate::lint::{ConnectorFile, ConnectorSource};
+use crate::mez::Mez;
+use crate::opc::content_types::CONTENT_TYPES_ITEM;
+use crate::opc::relationships::source_of_rels_part;
+use crate::opc::{Package, Part, SignatureLayout};
+use std::io::{Read, Seek};
+
+/// A `.mez` or `.pqx` opened for its connector files.
+pub enum Connector<R: Read + Seek> {
+    /// A plain `.mez`.
+    Mez(Mez<R>),
+    /// An OPC package and its connector parts.
+    Pqx(Package<R>, Vec<Part>),
+}
+
+/// One connector file: its path inside the connector (`/`-separated, percent-escapes
+/// decoded) and its size.
+#[derive(Clone, Debug)]
+pub struct FileInfo {
+    /// Path inside the connector, as found in the package (not yet checked for safety).
+    pub name: String,
+    /// Uncompressed size.
+    pub size: u64,
+    index: usize,
+}
+
+impl<R: Read + Seek> Connector<R> {
+    /// Opens either kind: an archive with `[Content_Types].xml` is an OPC package.
+    pub fn open(mut reader: R, what: &str, limits: &Limits) -> Result<Self> {
+        let is_package = ArchiveReader::open(&mut reader, what, limits)?
+            .find(CONTENT_TYPES_ITEM)
+            .is_some();
+        reader.rewind().map_err(|e| Error::io(what, e))?;
+        if !is_package {
+            return Ok(Connector::Mez(Mez::open(reader, what, limits)?));
+        }
+        let package = Package::open(reader, what, limits)?;
+        let layout = SignatureLayout::locate(&package)?;
+        let parts = package
+            .parts()
+            .iter()
+            .filter(|p| {
+                !layout.is_signature_infrastructure(&p.name)
+                    && source_of_rels_part(&p.name).is_none()
+            })
+            .cloned()
+            .collect();
+        Ok(Connector::Pqx(package, parts))
+    }
+
+    /// The connector files, in archive order.
+    pub fn files(&self) -> Vec<FileInfo> {
+        match self {
+            Connector::Mez(m) => m
+                .entries()
+                .iter()
+                .enumerate()
+                .map(|(index, e)| FileInfo {
+                    name: e.name.clone(),
+                    size: e.size,
+                    index,
+                })
+                .collect(),
+            Connector::Pqx(_, parts) => parts
+                .iter()
+                .enumerate()
+                .map(|(index, p)| FileInfo {
+                    name: p.name.decoded_path(),
+                    size: p.entry.size,
+                    index,
+                })
+                .collect(),
+        }
+    }
+
+    /// Streams one file's bytes to `sink`.
+    pub fn stream(&mut self, file: &FileInfo, sink: impl FnMut(&[u8])) -> Result<()> {
+        let missing = || Error::InvalidArgument(format!("no file {}", file.name));
+        match self {
+            Connector::Mez(m) => {
+                let entry = m.entries().get(file.index).cloned().ok_or_else(missing)?;
+                m.stream(&entry, sink)?;
+            }
+            Connector::Pqx(package, parts) => {
+                let part = parts.get(file.index).ok_or_else(missing)?;
+                package.stream_part(part, sink)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every connector file read into memory, for the connector check.
+    pub fn source(&mut self) -> Result<ConnectorSource> {
+        let mut files = Vec::new();
+        for f in self.files() {
+            let mut bytes = Vec::with_capacity(usize::try_from(f.size).unwrap_or(0));
+            self.stream(&f, |chunk| bytes.extend_from_slice(chunk))?;
+            files.push(ConnectorFile {
+                name: f.name,
+                bytes,
+            });
+        }
+        Ok(ConnectorSource::from_files(files))
+    }
+}
+
+/// The connector files of a `.mez` or `.pqx` held in memory, ready for [`crate::lint::check`].
+pub fn source_from_bytes(bytes: &[u8], what: &str, limits: &Limits) -> Result<ConnectorSource> {
+    Connector::open(std::io::Cursor::new(bytes), what, limits)?.source()
+}

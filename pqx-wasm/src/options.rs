@@ -1,0 +1,62 @@
+//! `verify`'s options object, as JavaScript passes it, and its translation into the core's
+//! [`pqx_core::verify::VerifyOptions`].
+
+use pqx_core::certificate::Certificate;
+use pqx_core::trust::TrustPolicy;
+use pqx_core::verify;
+use pqx_core::{Error, Result};
+use serde::Deserialize;
+
+/// The options object of `verify(bytes, options)`. Every field is optional; unknown fields
+/// are rejected (code `invalid-argument`) so that a misspelt option cannot silently verify
+/// against nothing.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VerifyOptions {
+    /// Trust anchors: PEM texts, each with one or more certificates.
+    #[serde(default)]
+    pub trusted_cas: Vec<String>,
+    /// Pinned SHA-1 (40 hex digits) or SHA-256 (64) thumbprints, as Power BI's
+    /// `TrustedCertificateThumbprints` holds them.
+    #[serde(default)]
+    pub pinned_thumbprints: Vec<String>,
+    /// The file's name, used in error messages (default `"package.pqx"`).
+    #[serde(default)]
+    pub file_name: Option<String>,
+}
+
+/// The name used in messages when the caller gives none.
+pub const DEFAULT_FILE_NAME: &str = "package.pqx";
+
+impl VerifyOptions {
+    /// Parses the options from JSON text (what `JSON.stringify(options)` gives).
+    pub fn from_json(json: &str) -> Result<Self> {
+        serde_json::from_str(json)
+            .map_err(|e| Error::InvalidArgument(format!("verify options: {e}")))
+    }
+
+    /// The name to report the file under.
+    pub fn file_name(&self) -> &str {
+        self.file_name.as_deref().unwrap_or(DEFAULT_FILE_NAME)
+    }
+
+    /// The core's trust policy: every certificate of every PEM an anchor, every thumbprint
+    /// pinned. A PEM without a certificate or a malformed thumbprint is an error, not ignored.
+    pub fn trust_policy(&self) -> Result<TrustPolicy> {
+        let mut policy = TrustPolicy::none();
+        for pem in &self.trusted_cas {
+            for cert in Certificate::from_bytes_auto(pem.as_bytes())? {
+                policy.add_anchor(cert);
+            }
+        }
+        for thumbprint in &self.pinned_thumbprints {
+            policy.pin_thumbprint(thumbprint)?;
+        }
+        Ok(policy)
+    }
+
+    /// The core's verify options.
+    pub fn to_core(&self) -> Result<verify::VerifyOptions> {
+        Ok(verify::VerifyOptions::with_policy(self.trust_policy()?))
+    }
+}
