@@ -9,7 +9,7 @@
 use crate::archive::ArchiveReader;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
-use crate::lint::{ConnectorFile, ConnectorSource};
+use crate::lint::{self, ConnectorFile, ConnectorSource};
 use crate::mez::Mez;
 use crate::opc::content_types::CONTENT_TYPES_ITEM;
 use crate::opc::relationships::source_of_rels_part;
@@ -100,10 +100,18 @@ impl<R: Read + Seek> Connector<R> {
         Ok(())
     }
 
-    /// Every connector file read into memory, for the connector check.
+    /// The connector files the check reads, in memory. Files larger than
+    /// [`lint::MAX_FILE_SIZE`] are left out (no rule looks into big data files), and reading
+    /// stops at [`lint::MAX_TOTAL_SIZE`] in all, so checking a package never needs memory in
+    /// proportion to its size.
     pub fn source(&mut self) -> Result<ConnectorSource> {
         let mut files = Vec::new();
+        let mut total: u64 = 0;
         for f in self.files() {
+            if f.size > lint::MAX_FILE_SIZE || total.saturating_add(f.size) > lint::MAX_TOTAL_SIZE {
+                continue;
+            }
+            total += f.size;
             let mut bytes = Vec::with_capacity(usize::try_from(f.size).unwrap_or(0));
             self.stream(&f, |chunk| bytes.extend_from_slice(chunk))?;
             files.push(ConnectorFile {
@@ -118,4 +126,30 @@ impl<R: Read + Seek> Connector<R> {
 /// The connector files of a `.mez` or `.pqx` held in memory, ready for [`crate::lint::check`].
 pub fn source_from_bytes(bytes: &[u8], what: &str, limits: &Limits) -> Result<ConnectorSource> {
     Connector::open(std::io::Cursor::new(bytes), what, limits)?.source()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::ArchiveWriter;
+
+    #[test]
+    fn the_check_source_leaves_out_files_too_big_for_any_rule() {
+        let mut w = ArchiveWriter::new(std::io::Cursor::new(Vec::new()));
+        w.add("Big.pq", b"section Big;").unwrap();
+        let mut x: u32 = 0x9E37_79B9;
+        let noise: Vec<u8> = (0..(lint::MAX_FILE_SIZE + 1))
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        w.add("data.bin", &noise).unwrap();
+        let mez = w.finish().unwrap().into_inner();
+        let source = source_from_bytes(&mez, "big.mez", &Limits::default()).unwrap();
+        let names: Vec<&str> = source.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["Big.pq"]);
+    }
 }

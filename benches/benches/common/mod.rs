@@ -1,0 +1,37 @@
+//! What every bench shares: the criterion configuration and the input matrix.
+
+use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
+use pqx_benches::{entries_from_env, sizes_from_env, Spec, MIB};
+use std::time::Duration;
+
+/// Few samples and short windows: the large inputs take seconds per iteration, and the
+/// machine is shared, so medians of a handful of runs are what we can honestly claim.
+pub fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3))
+}
+
+/// Sets up a group for inputs of `size` bytes: flat sampling for big inputs.
+pub fn sized<M: criterion::measurement::Measurement>(g: &mut BenchmarkGroup<'_, M>, size: u64) {
+    g.throughput(Throughput::Bytes(size));
+    if size >= 64 * MIB {
+        g.sampling_mode(SamplingMode::Flat);
+    }
+}
+
+/// Every (size, entries) pair of `$PQX_BENCH_SIZES` × `$PQX_BENCH_ENTRIES`, as specs made by
+/// `make`. Pairs with more entries than bytes are skipped. (The hash bench does not use it.)
+#[allow(dead_code)]
+pub fn matrix(make: fn(u64, usize) -> Spec) -> Vec<Spec> {
+    let mut out = Vec::new();
+    for size in sizes_from_env() {
+        for entries in entries_from_env() {
+            if entries as u64 <= size {
+                out.push(make(size, entries));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,46 @@
+//! `sign_package` of unsigned packages (stored and deflated) from disk to disk: one pass to
+//! digest the parts, one raw copy. The output is not fsynced here (the CLI's atomic write
+//! does sync; `compare.sh` times that).
+
+mod common;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use pqx_benches::{bench_key, input_dir, unsigned_file, Spec};
+use pqx_core::limits::Limits;
+use pqx_core::opc::Package;
+use pqx_core::sign::{sign_package, SignOptions};
+use std::fs::File;
+use std::io::{BufReader, BufWriter};
+
+fn sign(c: &mut Criterion) {
+    let dir = input_dir();
+    let key = bench_key(&dir);
+    let out = dir.join("sign-bench-output.pqx");
+    for (group, make) in [
+        ("sign-stored", Spec::stored as fn(u64, usize) -> Spec),
+        ("sign-deflated", Spec::deflated),
+    ] {
+        let mut g = c.benchmark_group(group);
+        for spec in common::matrix(make) {
+            let file = unsigned_file(&dir, &spec);
+            common::sized(&mut g, spec.size);
+            g.bench_with_input(BenchmarkId::from_parameter(spec.label()), &file, |b, f| {
+                b.iter(|| {
+                    let input = BufReader::new(File::open(f).unwrap());
+                    let mut p = Package::open(input, "bench.pqx", &Limits::default()).unwrap();
+                    let w = BufWriter::with_capacity(1 << 20, File::create(&out).unwrap());
+                    sign_package(&mut p, &key, &SignOptions::default(), w).unwrap()
+                })
+            });
+        }
+        g.finish();
+    }
+    let _ = std::fs::remove_file(out);
+}
+
+criterion_group! {
+    name = benches;
+    config = common::config();
+    targets = sign
+}
+criterion_main!(benches);
