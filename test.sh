@@ -41,7 +41,7 @@ if [[ $quick -eq 0 ]]; then
   [[ -x bindings/run_ffi_tests.sh ]] && step "C ABI (C + valgrind, C# + mono)" bindings/run_ffi_tests.sh
   [[ -x bindings/web/test.sh ]] && step "wasm (Node + Chromium)" bindings/web/test.sh
   [[ -x benches/smoke.sh ]] && step "bench smoke run" benches/smoke.sh
-  [[ -x fuzz/ci.sh ]] && step "fuzz targets (short runs)" fuzz/ci.sh
+  [[ -x fuzz/ci.sh ]] && step "fuzz targets (short runs)" env FUZZ_SECONDS="${FUZZ_SECONDS:-5}" fuzz/ci.sh
 fi
 
 echo

@@ -2,7 +2,7 @@
 //! the signers — for `pqx inspect`, the web page and the bindings.
 
 use crate::connector::Connector;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::lint::token::{significant_tokens, TokenKind};
 use crate::mez::{text_of, FileKind, Mez};
@@ -142,6 +142,16 @@ fn inspect_mez<R: Read + Seek>(mut mez: Mez<R>) -> Result<Inspection> {
 
 fn inspect_package<R: Read + Seek>(mut package: Package<R>) -> Result<Inspection> {
     let layout = SignatureLayout::locate(&package)?;
+    // `verify_package` below refuses more signatures than this anyway; refusing first keeps
+    // the signature-infrastructure test of every part from costing parts × signatures.
+    let options = VerifyOptions::default();
+    if layout.signatures.len() > options.limits.max_signatures {
+        return Err(Error::LimitExceeded(format!(
+            "{} signatures (limit {})",
+            layout.signatures.len(),
+            options.limits.max_signatures
+        )));
+    }
     let mut entries = Vec::new();
     let mut section = None;
     for p in package.parts() {
@@ -171,7 +181,7 @@ fn inspect_package<R: Read + Seek>(mut package: Package<R>) -> Result<Inspection
         }
         None => (None, None),
     };
-    let verification = verify_package(&mut package, &VerifyOptions::default())?;
+    let verification = verify_package(&mut package, &options)?;
     let signatures = verification
         .signatures
         .iter()

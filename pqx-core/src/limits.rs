@@ -17,10 +17,26 @@ pub const MAX_TOTAL_SIZE: u64 = 16 << 30;
 pub const MAX_XML_SIZE: u64 = 16 << 20;
 /// Default maximum element nesting depth in XML parts.
 pub const MAX_XML_DEPTH: usize = 64;
+/// Default maximum number of attributes (namespace declarations included) on one element of
+/// an XML part. The XML parser checks each attribute against the element's earlier ones, so
+/// an element with `n` attributes costs `n²`: unbounded, one 16 MiB element would take hours
+/// (`tests/fuzz_regressions.rs`). Real OPC parts have at most a handful per element.
+pub const MAX_XML_ATTRIBUTES: usize = 256;
+/// Default maximum number of namespace declarations in one XML part. The XML parser copies
+/// an element's inherited namespaces into every element that declares one, comparing each
+/// with the element's own, so `n` declarations can cost `n³` (`tests/fuzz_regressions.rs`).
+/// Real OPC parts declare fewer than ten.
+pub const MAX_XML_NAMESPACES: usize = 256;
 /// Default maximum ratio of uncompressed to compressed size for a deflated entry.
 pub const MAX_COMPRESSION_RATIO: u64 = 1_000;
 /// Default maximum length of a certificate chain (signer included).
 pub const MAX_CHAIN_LEN: usize = 8;
+/// Largest sum of the key-derivation iteration counts of a PKCS#12 file (its MAC and each
+/// password-based encryption it shows before decrypting). The file chooses them, and each
+/// iteration is a hash: a 4 KiB file asking for 2³¹ iterations kept the loader busy for many
+/// minutes (`tests/fuzz_regressions.rs`). OpenSSL writes 2 048 per use,
+/// Windows 2 000, Java 10 000.
+pub const MAX_PKCS12_ITERATIONS: u64 = 4_000_000;
 /// Default maximum number of signatures in one package.
 pub const MAX_SIGNATURES: usize = 64;
 /// Default maximum size of a certificate (matches .NET's 0x40000 cap on certificate parts).
@@ -43,6 +59,10 @@ pub struct Limits {
     pub max_xml_size: u64,
     /// See [`MAX_XML_DEPTH`].
     pub max_xml_depth: usize,
+    /// See [`MAX_XML_ATTRIBUTES`].
+    pub max_xml_attributes: usize,
+    /// See [`MAX_XML_NAMESPACES`].
+    pub max_xml_namespaces: usize,
     /// See [`MAX_COMPRESSION_RATIO`].
     pub max_compression_ratio: u64,
     /// See [`MAX_CHAIN_LEN`].
@@ -60,6 +80,8 @@ impl Default for Limits {
             max_total_size: MAX_TOTAL_SIZE,
             max_xml_size: MAX_XML_SIZE,
             max_xml_depth: MAX_XML_DEPTH,
+            max_xml_attributes: MAX_XML_ATTRIBUTES,
+            max_xml_namespaces: MAX_XML_NAMESPACES,
             max_compression_ratio: MAX_COMPRESSION_RATIO,
             max_chain_len: MAX_CHAIN_LEN,
             max_signatures: MAX_SIGNATURES,

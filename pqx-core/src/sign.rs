@@ -31,7 +31,7 @@ use crate::opc::{Package, PartName, Relationship, Relationships, TargetMode};
 use crate::signature::build::{build_signature, SignatureContent};
 use crate::signature::{ManifestReference, Selector, Transform};
 use base64::Engine as _;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{Read, Seek, Write};
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -374,9 +374,12 @@ fn content_references<R: Read + Seek>(
         if rels.items.is_empty() {
             continue;
         }
+        // One selector per distinct type, in first-seen order; the set keeps this linear
+        // for parts with many relationships.
         let mut types: Vec<&str> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         for r in &rels.items {
-            if !types.contains(&r.rel_type.as_str()) {
+            if seen.insert(&r.rel_type) {
                 types.push(&r.rel_type);
             }
         }

@@ -33,7 +33,7 @@ use crate::signature::{ManifestReference, Selector};
 use crate::trust::{apply_revocation, build_chain, Chain, ChainStatus, TrustPolicy};
 use base64::Engine as _;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{Read, Seek};
 use time::OffsetDateTime;
 
@@ -543,10 +543,8 @@ fn check_relationship_reference<R: Read + Seek>(
         .relationships_of(source.as_ref())
         .map(|s| s.relationships.items.clone())
         .unwrap_or_default();
-    let selected: Vec<&Relationship> = current
-        .iter()
-        .filter(|rel| selectors.iter().any(|s| selects(s, rel)))
-        .collect();
+    let matcher = SelectorSet::from_selectors(selectors);
+    let selected: Vec<&Relationship> = current.iter().filter(|rel| matcher.selects(rel)).collect();
     let digest = r
         .digest
         .digest(relationships::transform_canonical(selected).as_bytes());
@@ -559,10 +557,39 @@ fn check_relationship_reference<R: Read + Seek>(
     Ok(())
 }
 
-fn selects(selector: &Selector, rel: &Relationship) -> bool {
-    match selector {
-        Selector::Id(id) => rel.id == *id,
-        Selector::Type(t) => rel.rel_type == *t,
+/// RelationshipTransform selectors as hash sets, so that matching every relationship of a
+/// `.rels` part against every selector of a signature takes time linear in both. A hostile
+/// package can carry a hundred thousand of each; checking each pair made verification
+/// quadratic (`tests/fuzz_regressions.rs`).
+#[derive(Default)]
+struct SelectorSet<'a> {
+    /// `RelationshipReference SourceId` values.
+    ids: HashSet<&'a str>,
+    /// `RelationshipsGroupReference SourceType` values.
+    types: HashSet<&'a str>,
+}
+
+impl<'a> SelectorSet<'a> {
+    /// The set of `selectors`.
+    fn from_selectors(selectors: &'a [Selector]) -> Self {
+        let mut set = SelectorSet::default();
+        set.extend(selectors);
+        set
+    }
+
+    /// Adds `selectors` to the set.
+    fn extend(&mut self, selectors: &'a [Selector]) {
+        for selector in selectors {
+            match selector {
+                Selector::Id(id) => self.ids.insert(id),
+                Selector::Type(t) => self.types.insert(t),
+            };
+        }
+    }
+
+    /// Whether any selector of the set selects `rel`.
+    fn selects(&self, rel: &Relationship) -> bool {
+        self.ids.contains(rel.id.as_str()) || self.types.contains(rel.rel_type.as_str())
     }
 }
 
@@ -698,6 +725,14 @@ fn uncovered<R: Read + Seek>(
         .iter()
         .flat_map(|c| c.covered_parts.iter().map(PartName::key))
         .collect();
+    // Per relationships part, what the valid signatures selected from it.
+    let mut covering: HashMap<&str, SelectorSet> = HashMap::new();
+    for (rels_part, selectors) in valid.iter().flat_map(|c| c.covered_relationships.iter()) {
+        covering
+            .entry(rels_part.key())
+            .or_default()
+            .extend(selectors);
+    }
     let mut out = Vec::new();
     for p in package.parts() {
         if layout.is_signature_infrastructure(&p.name) {
@@ -710,11 +745,12 @@ fn uncovered<R: Read + Seek>(
             let Some(set) = package.relationships_of(source.as_ref()) else {
                 continue;
             };
+            let matcher = covering.get(p.name.key());
             for rel in &set.relationships.items {
                 if source.is_none() && rel.rel_type == ORIGIN_REL_TYPE {
                     continue; // signature machinery, like the origin part itself
                 }
-                if !covered_relationship(&valid, &p.name, rel) {
+                if !matcher.is_some_and(|m| m.selects(rel)) {
                     out.push(format!("{}#{}", p.name, rel.id));
                 }
             }
@@ -723,16 +759,4 @@ fn uncovered<R: Read + Seek>(
         }
     }
     out
-}
-
-/// Whether a valid signature selected this relationship of `rels_part`.
-fn covered_relationship(
-    valid: &[&SignatureCheck],
-    rels_part: &PartName,
-    rel: &Relationship,
-) -> bool {
-    valid
-        .iter()
-        .flat_map(|c| c.covered_relationships.iter())
-        .any(|(p, sels)| p == rels_part && sels.iter().any(|s| selects(s, rel)))
 }

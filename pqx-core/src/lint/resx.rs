@@ -2,16 +2,24 @@
 //!
 //! `Extension.LoadString("Key")` reads `<data name="Key"><value>…</value></data>` from the
 //! package's `resources.resx` (a .NET resource file, plain XML). The resources rule only
-//! needs the set of names. roxmltree refuses DTDs by default, so entity tricks cannot blow up.
+//! needs the set of names. The file goes through [`crate::xml::parse`], which refuses DTDs
+//! (so entity tricks cannot blow up) and bounds size, depth, attributes and namespace
+//! declarations (so a hostile file cannot make the check quadratic).
 
 use std::collections::HashSet;
 
 use super::source::decode_text;
+use crate::limits::Limits;
+use crate::Error;
 
 /// The `name` of every `<data>` element, or a reason why the file is not readable XML.
 pub(crate) fn resx_keys(bytes: &[u8]) -> Result<HashSet<String>, String> {
     let text = decode_text(bytes);
-    let doc = roxmltree::Document::parse(&text).map_err(|e| e.to_string())?;
+    let doc =
+        crate::xml::parse(&text, "resources.resx", &Limits::default()).map_err(|e| match e {
+            Error::Xml { reason, .. } => reason,
+            other => other.to_string(),
+        })?;
     Ok(doc
         .descendants()
         .filter(|n| n.has_tag_name("data"))

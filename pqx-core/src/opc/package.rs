@@ -35,6 +35,11 @@ pub struct RelationshipSet {
     pub relationships: Relationships,
 }
 
+/// Index into a package's relationship sets by source part key (`None`: the package's own
+/// set), so that looking up the set of each of tens of thousands of parts is not quadratic.
+#[derive(Default)]
+struct SourceIndex(BTreeMap<Option<String>, usize>);
+
 /// An OPC package opened for reading.
 pub struct Package<R: Read + Seek> {
     archive: ArchiveReader<R>,
@@ -43,6 +48,8 @@ pub struct Package<R: Read + Seek> {
     parts: Vec<Part>,
     index: BTreeMap<String, usize>,
     relationships: Vec<RelationshipSet>,
+    /// Where each source's set is in `relationships`, boxed to keep `Package` small.
+    relationships_by_source: Box<SourceIndex>,
     what: String,
 }
 
@@ -108,6 +115,7 @@ impl<R: Read + Seek> Package<R> {
         }
 
         let mut relationships = Vec::new();
+        let mut relationships_by_source = Box::<SourceIndex>::default();
         for p in &parts {
             let Some(source) = relationships::source_of_rels_part(&p.name) else {
                 continue;
@@ -141,6 +149,10 @@ impl<R: Read + Seek> Package<R> {
                     }
                 }
             }
+            relationships_by_source
+                .0
+                .entry(source.as_ref().map(|s| s.key().to_owned()))
+                .or_insert(relationships.len());
             relationships.push(RelationshipSet {
                 rels_part: p.name.clone(),
                 source,
@@ -154,6 +166,7 @@ impl<R: Read + Seek> Package<R> {
             parts,
             index,
             relationships,
+            relationships_by_source,
             what: what.to_owned(),
         })
     }
@@ -190,9 +203,10 @@ impl<R: Read + Seek> Package<R> {
 
     /// The relationships of `source` (`None` = the package), if it has a relationship part.
     pub fn relationships_of(&self, source: Option<&PartName>) -> Option<&RelationshipSet> {
-        self.relationships
-            .iter()
-            .find(|s| s.source.as_ref() == source)
+        self.relationships_by_source
+            .0
+            .get(&source.map(|s| s.key().to_owned()))
+            .and_then(|&i| self.relationships.get(i))
     }
 
     /// Streams a part's bytes (see [`ArchiveReader::stream`]).

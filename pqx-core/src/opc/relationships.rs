@@ -4,6 +4,8 @@
 //! signature's certificate). The package's own relationships live in `/_rels/.rels`; those of
 //! part `/a/b.xml` in `/a/_rels/b.xml.rels`.
 
+use std::collections::HashSet;
+
 use super::part_name::{resolve_target, PartName};
 use super::xml_escape::escape_attr;
 use crate::error::{Error, Result};
@@ -70,6 +72,9 @@ impl Relationships {
             RELATIONSHIPS_NS,
             |children| {
                 let mut items: Vec<Relationship> = Vec::new();
+                // Ids seen so far: a set, as a part may hold a hundred thousand relationships
+                // and comparing each with all earlier ones was quadratic.
+                let mut ids: HashSet<String> = HashSet::new();
                 for child in children {
                     if child.tag_name().name() != "Relationship"
                         || child.tag_name().namespace() != Some(RELATIONSHIPS_NS)
@@ -104,7 +109,7 @@ impl Relationships {
                             "relationship {id} has an empty Type or Target"
                         )));
                     }
-                    if items.iter().any(|r| r.id == rel.id) {
+                    if !ids.insert(rel.id.clone()) {
                         return Err(bad(format!("duplicate relationship Id {id:?}")));
                     }
                     items.push(rel);

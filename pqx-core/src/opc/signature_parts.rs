@@ -10,6 +10,7 @@ use super::package::Package;
 use super::part_name::PartName;
 use super::relationships::{self, TargetMode};
 use crate::error::{Error, Result};
+use std::collections::HashSet;
 use std::io::{Read, Seek};
 
 /// Relationship type from the package to the signature origin.
@@ -89,6 +90,8 @@ impl SignatureLayout {
             )));
         }
         let mut signatures = Vec::new();
+        // Signature parts met so far: a set, as the origin may relate tens of thousands.
+        let mut seen: HashSet<String> = HashSet::new();
         if let Some(origin_rels) = package.relationships_of(Some(&origin)) {
             for rel in origin_rels.relationships.of_type(SIGNATURE_REL_TYPE) {
                 if rel.target_mode != TargetMode::Internal {
@@ -128,10 +131,7 @@ impl SignatureLayout {
                         certificate_parts.push(cert);
                     }
                 }
-                if signatures
-                    .iter()
-                    .any(|s: &SignaturePartRef| s.part == target)
-                {
+                if !seen.insert(target.key().to_owned()) {
                     return Err(bad(format!(
                         "signature part {target} is related twice from the origin"
                     )));

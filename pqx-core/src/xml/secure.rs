@@ -97,9 +97,12 @@ fn is_xml_space(c: char) -> bool {
 
 /// Parses XML securely: any DTD / DOCTYPE / entity declaration is rejected outright
 /// ([`Error::Xml`] naming the part and "DTD not allowed"); a document larger than
-/// `limits.max_xml_size` is rejected with [`Error::LimitExceeded`] before parsing, one
-/// nested deeper than `limits.max_xml_depth` elements with [`Error::LimitExceeded`]; no
-/// external resource is ever resolved.
+/// `limits.max_xml_size` is rejected with [`Error::LimitExceeded`] before parsing, and so
+/// is one that could have more than `limits.max_xml_attributes` attributes on an element or
+/// more than `limits.max_xml_namespaces` namespace declarations (both counted in one pass
+/// over the text, as upper bounds); one nested deeper than `limits.max_xml_depth` elements is
+/// rejected with [`Error::LimitExceeded`] after parsing. No external resource is ever
+/// resolved. Parsing takes time linear in the size of the text.
 ///
 /// roxmltree already normalizes line ends and attribute values and expands character
 /// references as XML 1.0 requires, which is the input model Canonical XML expects. A
@@ -113,6 +116,7 @@ pub fn parse<'a>(text: &'a str, part: &str, limits: &Limits) -> Result<Document<
             limits.max_xml_size
         )));
     }
+    check_attribute_counts(text, part, limits)?;
     let options = ParsingOptions {
         allow_dtd: false,
         entity_resolver: None,
@@ -134,6 +138,45 @@ pub fn parse<'a>(text: &'a str, part: &str, limits: &Limits) -> Result<Document<
     }
     reject_prefix_undeclarations(&doc, part)?;
     Ok(doc)
+}
+
+/// Bounds, before parsing and in one pass, the two things that make roxmltree's parse
+/// super-linear: attributes per element (each is compared with the element's earlier ones)
+/// and namespace declarations (each declaring element gets a copy of its inherited
+/// namespaces, each compared with its own). Both counts are upper bounds, so nothing is
+/// missed: a start tag cannot contain `<` (attribute values may not), so its attributes
+/// are at most the `=` signs between its `<` and the next `<`; and every declaration
+/// contains the text `xmlns`. Text, comments or attribute values full of `=` or `xmlns`
+/// may be refused too, which no real OPC part has. Refused with [`Error::LimitExceeded`].
+fn check_attribute_counts(text: &str, part: &str, limits: &Limits) -> Result<()> {
+    let mut most = 0usize;
+    let mut current = 0usize;
+    for &b in text.as_bytes() {
+        match b {
+            b'<' => current = 0,
+            b'=' => {
+                current = current.saturating_add(1);
+                most = most.max(current);
+            }
+            _ => {}
+        }
+    }
+    if most > limits.max_xml_attributes {
+        return Err(Error::LimitExceeded(format!(
+            "XML part {part} may have {most} attributes on one element ({most} '=' between two \
+             '<'), more than the {} allowed",
+            limits.max_xml_attributes
+        )));
+    }
+    let declarations = text.matches("xmlns").count();
+    if declarations > limits.max_xml_namespaces {
+        return Err(Error::LimitExceeded(format!(
+            "XML part {part} may declare {declarations} namespaces ('xmlns' appears \
+             {declarations} times), more than the {} allowed",
+            limits.max_xml_namespaces
+        )));
+    }
+    Ok(())
 }
 
 /// Rejects `xmlns:p=""`, which Namespaces in XML 1.0 forbids (only 1.1 allows undeclaring
