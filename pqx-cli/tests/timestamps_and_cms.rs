@@ -1,16 +1,16 @@
 //! RFC 3161 timestamps (`--timestamper`), detached CMS signatures (`--detached-p7s`) and
 //! revocation (`--revoked`, `--crl`) end to end, against a local time-stamping authority
-//! (`openssl ts -reply` on 127.0.0.1, see `tsa/mod.rs`) and checked with `openssl cms`.
+//! (`openssl ts -reply` on 127.0.0.1, see `pqx_test_support::tsa`) and checked with
+//! `openssl cms`.
 //! No network beyond 127.0.0.1; every listener stops when its test ends.
 
 mod common;
-mod tsa;
 
 use common::*;
+use pqx_test_support::tsa::{dead_url, tsa, LocalTsa, TSA_SUBJECT};
 use predicates::prelude::*;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use tsa::{dead_url, tsa, LocalTsa, TSA_SUBJECT};
 
 fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out).expect("JSON report")

@@ -1,6 +1,6 @@
 //! RFC 3161 timestamps against a local time-stamping authority: `openssl ts -reply` behind a
-//! tiny HTTP handler on 127.0.0.1 (started per test, stopped when the test ends), and
-//! `openssl ts -verify` checking what pqx embedded.
+//! tiny HTTP handler on 127.0.0.1 (started per test, stopped when the test ends; see
+//! `pqx_test_support::tsa`), and `openssl ts -verify` checking what pqx embedded.
 
 use pqx_core::cms::http::HttpTimestamper;
 use pqx_core::cms::timestamp::{verify_token, TimestampRequest};
@@ -13,13 +13,11 @@ use pqx_core::test_pki::{TestPki, TestPkiOptions};
 use pqx_core::trust::TrustPolicy;
 use pqx_core::verify::{verify_bytes, SignatureStatus, VerifyOptions};
 use pqx_core::Error;
+use pqx_test_support::tsa::{self, dead_url, openssl, serial_lock, tsa, LocalTsa, TSA_SUBJECT};
 use std::io::{Cursor, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
-use std::thread::JoinHandle;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -55,264 +53,6 @@ fn packed() -> Vec<u8> {
 
 fn month_later() -> OffsetDateTime {
     OffsetDateTime::now_utc() + time::Duration::days(30)
-}
-
-fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl command-line tool is needed for these tests");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// A TSA made with the openssl CLI in a temporary directory: a root, a proper TSA
-/// certificate (critical timeStamping EKU), a look-alike without the EKU, and a `ts` config.
-struct TsaFiles {
-    dir: tempfile::TempDir,
-}
-
-impl TsaFiles {
-    fn create() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        std::fs::write(
-            d.join("ext.cnf"),
-            "[tsa]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
-             extendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n\
-             [notsa]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
-             extendedKeyUsage=codeSigning\n",
-        )
-        .unwrap();
-        openssl(
-            d,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "tsa-root.key",
-                "-out",
-                "tsa-root.pem",
-                "-days",
-                "30",
-                "-subj",
-                "/O=pqx test/CN=pqx Test TSA Root",
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-                "-addext",
-                "keyUsage=critical,keyCertSign,cRLSign",
-            ],
-        );
-        for (name, section, cn) in [
-            ("tsa", "tsa", "pqx Test TSA"),
-            ("notsa", "notsa", "pqx Test Not A TSA"),
-        ] {
-            openssl(
-                d,
-                &[
-                    "req",
-                    "-new",
-                    "-newkey",
-                    "rsa:2048",
-                    "-nodes",
-                    "-keyout",
-                    &format!("{name}.key"),
-                    "-out",
-                    &format!("{name}.csr"),
-                    "-subj",
-                    &format!("/O=pqx test/CN={cn}"),
-                ],
-            );
-            openssl(
-                d,
-                &[
-                    "x509",
-                    "-req",
-                    "-in",
-                    &format!("{name}.csr"),
-                    "-CA",
-                    "tsa-root.pem",
-                    "-CAkey",
-                    "tsa-root.key",
-                    "-CAcreateserial",
-                    "-days",
-                    "20",
-                    "-sha256",
-                    "-extfile",
-                    "ext.cnf",
-                    "-extensions",
-                    section,
-                    "-out",
-                    &format!("{name}.pem"),
-                ],
-            );
-        }
-        std::fs::write(d.join("tsaserial"), "01\n").unwrap();
-        let conf = format!(
-            "[tsa]\ndefault_tsa = tsa_config1\n[tsa_config1]\ndir = {}\nserial = $dir/tsaserial\n\
-             crypto_device = builtin\nsigner_cert = $dir/tsa.pem\ncerts = $dir/tsa-root.pem\n\
-             signer_key = $dir/tsa.key\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\n\
-             digests = sha256, sha384, sha512\naccuracy = secs:1\nordering = no\ntsa_name = yes\n\
-             ess_cert_id_chain = no\ness_cert_id_alg = sha256\n",
-            d.display()
-        );
-        std::fs::write(d.join("ts.cnf"), conf).unwrap();
-        TsaFiles { dir }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn root_pem(&self) -> String {
-        std::fs::read_to_string(self.path("tsa-root.pem")).unwrap()
-    }
-
-    /// `openssl ts -reply` for a DER request; returns the DER response.
-    fn reply(&self, request: &[u8], n: usize) -> Vec<u8> {
-        let _serial = serial_lock();
-        let q = format!("q{n}.tsq");
-        let r = format!("r{n}.tsr");
-        std::fs::write(self.path(&q), request).unwrap();
-        openssl(
-            self.dir.path(),
-            &[
-                "ts",
-                "-reply",
-                "-config",
-                "ts.cnf",
-                "-queryfile",
-                &q,
-                "-out",
-                &r,
-            ],
-        );
-        std::fs::read(self.path(&r)).unwrap()
-    }
-}
-
-/// `openssl ts -reply` updates the TSA's serial file: one reply at a time.
-fn serial_lock() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn tsa() -> &'static TsaFiles {
-    static TSA: OnceLock<TsaFiles> = OnceLock::new();
-    TSA.get_or_init(TsaFiles::create)
-}
-
-/// The local TSA over HTTP: a TcpListener on 127.0.0.1:0 in a thread; dropping it stops the
-/// thread (a flag plus a wake-up connection) and joins it.
-struct LocalTsa {
-    url: String,
-    stop: Arc<AtomicBool>,
-    served: Arc<AtomicUsize>,
-    handle: Option<JoinHandle<()>>,
-    addr: std::net::SocketAddr,
-}
-
-impl LocalTsa {
-    fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let served = Arc::new(AtomicUsize::new(0));
-        let (stop2, served2) = (stop.clone(), served.clone());
-        let handle = std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                if stop2.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(mut stream) = stream else { continue };
-                let n = served2.fetch_add(1, Ordering::SeqCst);
-                let _ = serve_one(&mut stream, n);
-            }
-        });
-        LocalTsa {
-            url: format!("http://{addr}/tsa"),
-            stop,
-            served,
-            handle: Some(handle),
-            addr,
-        }
-    }
-}
-
-impl Drop for LocalTsa {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(2));
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
-}
-
-/// One HTTP/1.1 exchange: read headers and a Content-Length body, answer with
-/// `openssl ts -reply`'s output.
-fn serve_one(stream: &mut TcpStream, n: usize) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let header_end = loop {
-        let k = stream.read(&mut chunk)?;
-        if k == 0 {
-            return Ok(());
-        }
-        buf.extend_from_slice(&chunk[..k]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        if buf.len() > 65536 {
-            return Ok(());
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..header_end]).to_ascii_lowercase();
-    let len: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    assert!(
-        head.contains("content-type: application/timestamp-query"),
-        "request without the RFC 3161 content type: {head}"
-    );
-    while buf.len() < header_end + len {
-        let k = stream.read(&mut chunk)?;
-        if k == 0 {
-            break;
-        }
-        buf.extend_from_slice(&chunk[..k]);
-    }
-    let body = tsa().reply(
-        &buf[header_end..],
-        n + 1000 * (stream.local_addr()?.port() as usize),
-    );
-    write!(
-        stream,
-        "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )?;
-    stream.write_all(&body)?;
-    stream.flush()
-}
-
-/// A URL where nothing listens (a port bound and released).
-fn dead_url() -> String {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = l.local_addr().unwrap();
-    drop(l);
-    format!("http://{addr}/tsa")
 }
 
 fn http(urls: Vec<String>) -> Arc<HttpTimestamper> {
@@ -384,7 +124,7 @@ fn sign_stamped(key: &pqx_core::keys::SigningKey, tsa_url: &str) -> Vec<u8> {
     let opts = SignOptions::default().timestamper(http(vec![dead_url(), tsa_url.to_owned()]));
     let (out, outcome) = sign_bytes(&packed(), "x.pqx", key, &opts, &Limits::default()).unwrap();
     let ts = outcome.timestamp.expect("signing reports the timestamp");
-    assert_eq!(ts.authority.subject(), "CN=pqx Test TSA, O=pqx test");
+    assert_eq!(ts.authority.subject(), TSA_SUBJECT);
     out
 }
 
@@ -393,7 +133,7 @@ fn sign_stamped(key: &pqx_core::keys::SigningKey, tsa_url: &str) -> Vec<u8> {
 /// fault is the signer's certificate (`openssl ts -reply` itself refuses a non-TSA signer).
 fn resigned_token(message: &[u8], signer: &str, tag: &str) -> Vec<u8> {
     let t = tsa();
-    let d = t.dir.path();
+    let d = t.dir();
     let _serial = serial_lock();
     std::fs::write(t.path(&format!("{tag}.msg")), message).unwrap();
     openssl(
@@ -486,10 +226,7 @@ fn a_valid_timestamp_keeps_a_since_expired_signer_valid() {
         .clone()
         .expect("Timestamp entry");
     assert!(ts.valid && ts.trusted, "{ts:?}");
-    assert_eq!(
-        ts.tsa_subject.as_deref(),
-        Some("CN=pqx Test TSA, O=pqx test")
-    );
+    assert_eq!(ts.tsa_subject.as_deref(), Some(TSA_SUBJECT));
     let tsa_cert = pqx_core::certificate::Certificate::from_pem(
         &std::fs::read_to_string(tsa().path("tsa.pem")).unwrap(),
     )
@@ -705,52 +442,13 @@ fn crl_revoking(serial_hex: &str, subject: &str, revoked: OffsetDateTime) -> Vec
         .unwrap();
     std::fs::write(d.join("inter.key"), key_pem.as_bytes()).unwrap();
     std::fs::write(d.join("inter.pem"), pki().intermediate.to_pem()).unwrap();
-    let utc = |t: OffsetDateTime| {
-        format!(
-            "{:02}{:02}{:02}{:02}{:02}{:02}Z",
-            t.year() % 100,
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
-    };
-    let expiry = utc(OffsetDateTime::now_utc() + time::Duration::days(365));
-    std::fs::write(
-        d.join("index.txt"),
-        format!(
-            "R\t{expiry}\t{}\t{serial_hex}\tunknown\t{subject}\n",
-            utc(revoked)
-        ),
+    tsa::crl_revoking(
+        &d.join("inter.key"),
+        &d.join("inter.pem"),
+        serial_hex,
+        subject,
+        revoked,
     )
-    .unwrap();
-    std::fs::write(d.join("crlnumber"), "01\n").unwrap();
-    std::fs::write(
-        d.join("ca.cnf"),
-        format!(
-            "[ca]\ndefault_ca = CA_default\n[CA_default]\ndir = {}\ndatabase = $dir/index.txt\n\
-             crlnumber = $dir/crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n",
-            d.display()
-        ),
-    )
-    .unwrap();
-    openssl(
-        d,
-        &[
-            "ca",
-            "-gencrl",
-            "-config",
-            "ca.cnf",
-            "-keyfile",
-            "inter.key",
-            "-cert",
-            "inter.pem",
-            "-out",
-            "crl.pem",
-        ],
-    );
-    std::fs::read(d.join("crl.pem")).unwrap()
 }
 
 #[test]

@@ -1,12 +1,16 @@
-//! A local time-stamping authority for the CLI tests, after pqx-core's
-//! `tests/timestamp_tsa.rs`: certificates made with the `openssl` command in a temporary
-//! folder, `openssl ts -reply` behind a tiny HTTP/1.1 handler on 127.0.0.1 (a thread per
-//! [`LocalTsa`], stopped and joined when it is dropped), and a CRL made with `openssl ca`.
+//! A local RFC 3161 time-stamping authority for tests: certificates made with the `openssl`
+//! command in a temporary folder, `openssl ts -reply` behind a tiny HTTP/1.1 handler on
+//! 127.0.0.1 (a thread per [`LocalTsa`], stopped and joined when it is dropped), and CRLs
+//! made with `openssl ca -gencrl`.
 //!
-//! The same root also issues an ordinary code-signing certificate ([`TsaFiles::signer_key`],
-//! [`TsaFiles::signer_chain`]), so that a CRL of that root can revoke a real signer.
-
-#![allow(dead_code)]
+//! Why `openssl`: tokens and CRLs from an independent implementation test pqx's RFC 3161
+//! client and verifier against something other than pqx itself, with no network beyond
+//! 127.0.0.1.
+//!
+//! The TSA's root issues, besides the TSA certificate, a look-alike without the
+//! time-stamping EKU (`notsa.pem`, `notsa.key`: to re-sign a token whose only fault is its
+//! signer) and an ordinary code-signing certificate ([`TsaFiles::signer_key`],
+//! [`TsaFiles::signer_chain`]: so that a CRL of that root can revoke a real signer).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -18,13 +22,16 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 use time::OffsetDateTime;
 
-/// The subject pqx reports for the TSA certificate.
+/// The subject pqx reports for the TSA certificate (.NET form), so that tests can check
+/// which authority pqx says made a token.
 pub const TSA_SUBJECT: &str = "CN=pqx Test TSA, O=pqx test";
 
-/// The OpenSSL subject of the code-signing certificate of the TSA root.
+/// The OpenSSL subject of the code-signing certificate of the TSA root: a CRL entry
+/// (`openssl ca` index line) has to name it.
 pub const SIGNER_SUBJECT: &str = "/O=pqx test/CN=pqx Test OpenSSL Signer";
 
-/// Runs `openssl ARGS` in `dir` and asserts it succeeds.
+/// Runs `openssl ARGS` in `dir` and asserts it succeeds, so that a failing fixture step
+/// stops the test with OpenSSL's own output instead of a puzzling failure later.
 pub fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
     let out = Command::new("openssl")
         .args(args)
@@ -40,8 +47,12 @@ pub fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
     out
 }
 
-/// The TSA's files: a root, a TSA certificate (critical timeStamping EKU), a code-signing
-/// certificate, and the `openssl ts` configuration.
+/// The TSA's files, in one temporary folder kept for the whole test binary: a root
+/// (`tsa-root.pem`, `tsa-root.key`), the TSA certificate with a critical timeStamping EKU
+/// (`tsa.pem`, `tsa.key`), a look-alike with only the code-signing EKU (`notsa.pem`,
+/// `notsa.key`), a code-signing certificate (`signer.pem`, `signer.key`,
+/// `signer-chain.pem`) and the `openssl ts` configuration (`ts.cnf`). Made once per test
+/// binary ([`tsa`]) because RSA key generation is the slow part.
 pub struct TsaFiles {
     dir: tempfile::TempDir,
 }
@@ -54,6 +65,8 @@ impl TsaFiles {
             d.join("ext.cnf"),
             "[tsa]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
              extendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n\
+             [notsa]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+             extendedKeyUsage=codeSigning\n\
              [codesign]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
              extendedKeyUsage=codeSigning\nsubjectKeyIdentifier=hash\n",
         )
@@ -82,6 +95,7 @@ impl TsaFiles {
         );
         for (name, section, subject) in [
             ("tsa", "tsa", "/O=pqx test/CN=pqx Test TSA"),
+            ("notsa", "notsa", "/O=pqx test/CN=pqx Test Not A TSA"),
             ("signer", "codesign", SIGNER_SUBJECT),
         ] {
             openssl(
@@ -143,27 +157,42 @@ impl TsaFiles {
         TsaFiles { dir }
     }
 
-    /// A file of the TSA's folder.
+    /// The TSA's folder, for tests that run their own `openssl` steps with its files (hold
+    /// [`serial_lock`] while they use `ts.cnf`).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A file of the TSA's folder, by name (see [`TsaFiles`] for the names).
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    /// The root (of the TSA and of the code-signing certificate), PEM.
+    /// The root (of the TSA and of the code-signing certificate), PEM file: what a trust
+    /// policy must hold for the TSA to be trusted.
     pub fn root(&self) -> PathBuf {
         self.path("tsa-root.pem")
     }
 
-    /// The code-signing certificate's key, PEM (PKCS#8).
+    /// The root as PEM text, for APIs that take the certificate rather than a file.
+    pub fn root_pem(&self) -> String {
+        std::fs::read_to_string(self.root()).unwrap()
+    }
+
+    /// The code-signing certificate's key, PEM (PKCS#8): to sign with a certificate this
+    /// root can revoke.
     pub fn signer_key(&self) -> PathBuf {
         self.path("signer.key")
     }
 
-    /// The code-signing certificate and the root, PEM.
+    /// The code-signing certificate and the root, PEM: the chain to sign with next to
+    /// [`TsaFiles::signer_key`].
     pub fn signer_chain(&self) -> PathBuf {
         self.path("signer-chain.pem")
     }
 
-    /// The code-signing certificate's serial number, hex as OpenSSL prints it.
+    /// The code-signing certificate's serial number, hex as OpenSSL prints it: what a CRL
+    /// entry revoking it names.
     pub fn signer_serial(&self) -> String {
         let out = openssl(
             self.dir.path(),
@@ -198,82 +227,100 @@ impl TsaFiles {
     }
 
     /// A CRL (PEM) of the root revoking the code-signing certificate `hours_ago` hours ago,
-    /// made with `openssl ca -gencrl`.
+    /// to test revocation of a signer against a CRL made by OpenSSL.
     pub fn crl_revoking_signer(&self, hours_ago: i64) -> Vec<u8> {
         let _one_at_a_time = serial_lock();
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        let utc = |t: OffsetDateTime| {
-            format!(
-                "{:02}{:02}{:02}{:02}{:02}{:02}Z",
-                t.year() % 100,
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            )
-        };
-        let now = OffsetDateTime::now_utc();
-        std::fs::write(
-            d.join("index.txt"),
-            format!(
-                "R\t{}\t{}\t{}\tunknown\t{SIGNER_SUBJECT}\n",
-                utc(now + time::Duration::days(365)),
-                utc(now - time::Duration::hours(hours_ago)),
-                self.signer_serial()
-            ),
+        crl_revoking(
+            &self.path("tsa-root.key"),
+            &self.root(),
+            &self.signer_serial(),
+            SIGNER_SUBJECT,
+            OffsetDateTime::now_utc() - time::Duration::hours(hours_ago),
         )
-        .unwrap();
-        std::fs::write(d.join("crlnumber"), "01\n").unwrap();
-        std::fs::write(
-            d.join("ca.cnf"),
-            format!(
-                "[ca]\ndefault_ca = CA_default\n[CA_default]\ndir = {}\ndatabase = $dir/index.txt\n\
-                 crlnumber = $dir/crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n",
-                d.display()
-            ),
-        )
-        .unwrap();
-        let key = self.path("tsa-root.key");
-        let cert = self.root();
-        openssl(
-            d,
-            &[
-                "ca",
-                "-gencrl",
-                "-config",
-                "ca.cnf",
-                "-keyfile",
-                &key.to_string_lossy(),
-                "-cert",
-                &cert.to_string_lossy(),
-                "-out",
-                "crl.pem",
-            ],
-        );
-        std::fs::read(d.join("crl.pem")).unwrap()
     }
 }
 
-/// `openssl ts -reply` updates the TSA's serial file: one `openssl` call at a time.
-fn serial_lock() -> MutexGuard<'static, ()> {
+/// A CRL (PEM) by the CA of `ca_key` and `ca_cert` (PEM files) revoking serial `serial_hex`
+/// (whose OpenSSL subject is `subject`) at `revoked`, made with `openssl ca -gencrl`: a CRL
+/// from an independent implementation, with a revocation date of the test's choosing.
+pub fn crl_revoking(
+    ca_key: &Path,
+    ca_cert: &Path,
+    serial_hex: &str,
+    subject: &str,
+    revoked: OffsetDateTime,
+) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let utc = |t: OffsetDateTime| {
+        format!(
+            "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+            t.year() % 100,
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    };
+    let expiry = utc(OffsetDateTime::now_utc() + time::Duration::days(365));
+    std::fs::write(
+        d.join("index.txt"),
+        format!(
+            "R\t{expiry}\t{}\t{serial_hex}\tunknown\t{subject}\n",
+            utc(revoked)
+        ),
+    )
+    .unwrap();
+    std::fs::write(d.join("crlnumber"), "01\n").unwrap();
+    std::fs::write(
+        d.join("ca.cnf"),
+        format!(
+            "[ca]\ndefault_ca = CA_default\n[CA_default]\ndir = {}\ndatabase = $dir/index.txt\n\
+             crlnumber = $dir/crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n",
+            d.display()
+        ),
+    )
+    .unwrap();
+    openssl(
+        d,
+        &[
+            "ca",
+            "-gencrl",
+            "-config",
+            "ca.cnf",
+            "-keyfile",
+            &ca_key.to_string_lossy(),
+            "-cert",
+            &ca_cert.to_string_lossy(),
+            "-out",
+            "crl.pem",
+        ],
+    );
+    std::fs::read(d.join("crl.pem")).unwrap()
+}
+
+/// Serialises the `openssl` calls that use the TSA's `ts.cnf`: `openssl ts -reply` rewrites
+/// the serial file, and concurrent tests (and servers) would otherwise race on it.
+pub fn serial_lock() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The TSA files of this test binary (made once).
+/// The TSA files of this test binary, made on first use and kept until it exits: making
+/// RSA keys is slow, so every test of the binary shares them.
 pub fn tsa() -> &'static TsaFiles {
     static TSA: OnceLock<TsaFiles> = OnceLock::new();
     TSA.get_or_init(TsaFiles::create)
 }
 
-/// The local TSA over HTTP: a `TcpListener` on 127.0.0.1:0 served by a thread; dropping it
-/// stops the thread (a flag plus a wake-up connection) and joins it.
+/// The local TSA over HTTP: a `TcpListener` on 127.0.0.1:0 served by a thread, so that a
+/// test can point pqx's RFC 3161 client at a real authority without the network. Dropping
+/// it stops the thread (a flag plus a wake-up connection) and joins it.
 pub struct LocalTsa {
-    /// `http://127.0.0.1:PORT/`.
+    /// `http://127.0.0.1:PORT/tsa`: the URL to give pqx.
     pub url: String,
-    /// How many connections were served.
+    /// How many connections were served: proof that pqx asked this TSA.
     pub served: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     handle: Option<JoinHandle<()>>,
@@ -281,7 +328,8 @@ pub struct LocalTsa {
 }
 
 impl LocalTsa {
-    /// Starts a TSA on a free port of 127.0.0.1.
+    /// Starts a TSA on a free port of 127.0.0.1 (its files made first, so that the first
+    /// request is not slowed down by key generation).
     pub fn start() -> Self {
         tsa();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -300,7 +348,7 @@ impl LocalTsa {
             }
         });
         LocalTsa {
-            url: format!("http://{addr}/"),
+            url: format!("http://{addr}/tsa"),
             served,
             stop,
             handle: Some(handle),
@@ -320,7 +368,8 @@ impl Drop for LocalTsa {
 }
 
 /// One HTTP/1.1 exchange: read the headers and a Content-Length body, answer with
-/// `openssl ts -reply`'s output (a 400 for anything but a time-stamp query).
+/// `openssl ts -reply`'s output (a 400 for anything but a time-stamp query, so that a
+/// client sending the wrong content type gets no token).
 fn serve_one(stream: &mut TcpStream, n: usize) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     stream.set_write_timeout(Some(Duration::from_secs(5)))?;
@@ -367,7 +416,8 @@ fn serve_one(stream: &mut TcpStream, n: usize) -> std::io::Result<()> {
     stream.flush()
 }
 
-/// A URL of 127.0.0.1 where nothing listens (a port bound and released).
+/// A URL of 127.0.0.1 where nothing listens (a port bound and released): an authority
+/// that fails at once, to test failover and the all-failed error.
 pub fn dead_url() -> String {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = l.local_addr().unwrap();
