@@ -98,6 +98,26 @@ impl pqx_report {
     }
 }
 
+/// Writes what `get` reads from `report` to `*out`: the one body of the report's accessors
+/// (strings, flags, counts, statuses), so that each checks its pointers, catches panics and
+/// reports errors the same way and writes `*out` only on success.
+///
+/// # Safety
+/// As the accessors that call it: `report` is NULL or a live handle; `out` is NULL or
+/// writable.
+unsafe fn read_report<T>(
+    report: *const pqx_report,
+    out: *mut T,
+    get: impl FnOnce(&pqx_report) -> Result<T, FfiError>,
+) -> pqx_status {
+    ffi_guard!({
+        // SAFETY: forwarded pointer contracts of the calling accessor.
+        let (report, out) = unsafe { (ref_arg(report, "report")?, out_arg(out, "out")?) };
+        out.write(get(report)?);
+        Ok(())
+    })
+}
+
 /// Verifies every signature of `package` against `policy` (NULL: trust nothing) and returns
 /// a report. Returns `PQX_OK` whenever verification *ran*, also for a tampered or unsigned
 /// package: the verdict is in the report (`pqx_report_signature_status()`,
@@ -144,12 +164,8 @@ pub unsafe extern "C" fn pqx_report_to_json(
     report: *const pqx_report,
     out: *mut *mut c_char,
 ) -> pqx_status {
-    ffi_guard!({
-        // SAFETY: pointer contracts of this function's `# Safety`.
-        let (report, out) = unsafe { (ref_arg(report, "report")?, out_arg(out, "out")?) };
-        out.write(into_c_string(report.report.to_json())?);
-        Ok(())
-    })
+    // SAFETY: same contract.
+    unsafe { read_report(report, out, |r| into_c_string(r.report.to_json())) }
 }
 
 /// A short human-readable summary of the report (what `pqx verify` prints). Free the string
@@ -162,12 +178,8 @@ pub unsafe extern "C" fn pqx_report_to_text(
     report: *const pqx_report,
     out: *mut *mut c_char,
 ) -> pqx_status {
-    ffi_guard!({
-        // SAFETY: pointer contracts of this function's `# Safety`.
-        let (report, out) = unsafe { (ref_arg(report, "report")?, out_arg(out, "out")?) };
-        out.write(into_c_string(report.report.to_text())?);
-        Ok(())
-    })
+    // SAFETY: same contract.
+    unsafe { read_report(report, out, |r| into_c_string(r.report.to_text())) }
 }
 
 /// The overall verdict: the first failing signature's status, else `UNSIGNED_PARTS` when
@@ -180,12 +192,12 @@ pub unsafe extern "C" fn pqx_report_signature_status(
     report: *const pqx_report,
     out: *mut pqx_signature_status,
 ) -> pqx_status {
-    ffi_guard!({
-        // SAFETY: pointer contracts of this function's `# Safety`.
-        let (report, out) = unsafe { (ref_arg(report, "report")?, out_arg(out, "out")?) };
-        out.write(pqx_signature_status::from_core(report.verification.status));
-        Ok(())
-    })
+    // SAFETY: same contract.
+    unsafe {
+        read_report(report, out, |r| {
+            Ok(pqx_signature_status::from_core(r.verification.status))
+        })
+    }
 }
 
 /// Whether the package verified (`SUCCESS`): unchanged since signing and fully covered. Says
@@ -198,12 +210,8 @@ pub unsafe extern "C" fn pqx_report_is_valid(
     report: *const pqx_report,
     out: *mut bool,
 ) -> pqx_status {
-    ffi_guard!({
-        // SAFETY: pointer contracts of this function's `# Safety`.
-        let (report, out) = unsafe { (ref_arg(report, "report")?, out_arg(out, "out")?) };
-        out.write(report.verification.is_valid());
-        Ok(())
-    })
+    // SAFETY: same contract.
+    unsafe { read_report(report, out, |r| Ok(r.verification.is_valid())) }
 }
 
 /// Whether the package verified *and* every signer chains to the trust policy.
@@ -215,12 +223,8 @@ pub unsafe extern "C" fn pqx_report_is_trusted(
     report: *const pqx_report,
     out: *mut bool,
 ) -> pqx_status {
-    ffi_guard!({
-        // SAFETY: pointer contracts of this function's `# Safety`.
-        let (report, out) = unsafe { (ref_arg(report, "report")?, out_arg(out, "out")?) };
-        out.write(report.verification.is_trusted());
-        Ok(())
-    })
+    // SAFETY: same contract.
+    unsafe { read_report(report, out, |r| Ok(r.verification.is_trusted())) }
 }
 
 /// `PQX_OK` when the package verified, otherwise `PQX_SIGNATURE_INVALID` with the reason
@@ -266,12 +270,8 @@ pub unsafe extern "C" fn pqx_report_signature_count(
     report: *const pqx_report,
     out: *mut usize,
 ) -> pqx_status {
-    ffi_guard!({
-        // SAFETY: pointer contracts of this function's `# Safety`.
-        let (report, out) = unsafe { (ref_arg(report, "report")?, out_arg(out, "out")?) };
-        out.write(report.verification.signatures.len());
-        Ok(())
-    })
+    // SAFETY: same contract.
+    unsafe { read_report(report, out, |r| Ok(r.verification.signatures.len())) }
 }
 
 /// The status of signature `index` alone.
@@ -284,14 +284,14 @@ pub unsafe extern "C" fn pqx_report_signature_status_at(
     index: usize,
     out: *mut pqx_signature_status,
 ) -> pqx_status {
-    ffi_guard!({
-        // SAFETY: pointer contracts of this function's `# Safety`.
-        let (report, out) = unsafe { (ref_arg(report, "report")?, out_arg(out, "out")?) };
-        out.write(pqx_signature_status::from_core(
-            at(&report.verification.signatures, index, "signature")?.status,
-        ));
-        Ok(())
-    })
+    // SAFETY: same contract.
+    unsafe {
+        read_report(report, out, |r| {
+            Ok(pqx_signature_status::from_core(
+                at(&r.verification.signatures, index, "signature")?.status,
+            ))
+        })
+    }
 }
 
 /// SHA-1 thumbprint of the certificate that made signature `index`; `*out` is set to NULL
@@ -305,16 +305,16 @@ pub unsafe extern "C" fn pqx_report_signature_thumbprint(
     index: usize,
     out: *mut *mut c_char,
 ) -> pqx_status {
-    ffi_guard!({
-        // SAFETY: pointer contracts of this function's `# Safety`.
-        let (report, out) = unsafe { (ref_arg(report, "report")?, out_arg(out, "out")?) };
-        out.write(into_opt_c_string(
-            at(&report.report.signatures, index, "signature")?
-                .thumbprint
-                .clone(),
-        )?);
-        Ok(())
-    })
+    // SAFETY: same contract.
+    unsafe {
+        read_report(report, out, |r| {
+            into_opt_c_string(
+                at(&r.report.signatures, index, "signature")?
+                    .thumbprint
+                    .clone(),
+            )
+        })
+    }
 }
 
 /// Why signature `index` failed; `*out` is set to NULL when it verified. Free the string with
@@ -328,16 +328,12 @@ pub unsafe extern "C" fn pqx_report_signature_reason(
     index: usize,
     out: *mut *mut c_char,
 ) -> pqx_status {
-    ffi_guard!({
-        // SAFETY: pointer contracts of this function's `# Safety`.
-        let (report, out) = unsafe { (ref_arg(report, "report")?, out_arg(out, "out")?) };
-        out.write(into_opt_c_string(
-            at(&report.report.signatures, index, "signature")?
-                .reason
-                .clone(),
-        )?);
-        Ok(())
-    })
+    // SAFETY: same contract.
+    unsafe {
+        read_report(report, out, |r| {
+            into_opt_c_string(at(&r.report.signatures, index, "signature")?.reason.clone())
+        })
+    }
 }
 
 /// Whether signature `index` is a countersignature (covers other signatures).
@@ -350,12 +346,12 @@ pub unsafe extern "C" fn pqx_report_signature_is_countersignature(
     index: usize,
     out: *mut bool,
 ) -> pqx_status {
-    ffi_guard!({
-        // SAFETY: pointer contracts of this function's `# Safety`.
-        let (report, out) = unsafe { (ref_arg(report, "report")?, out_arg(out, "out")?) };
-        out.write(at(&report.report.signatures, index, "signature")?.countersignature);
-        Ok(())
-    })
+    // SAFETY: same contract.
+    unsafe {
+        read_report(report, out, |r| {
+            Ok(at(&r.report.signatures, index, "signature")?.countersignature)
+        })
+    }
 }
 
 /// Number of certificates in the report: for each signer (MakePQX's `CertificateStatus`
@@ -369,12 +365,8 @@ pub unsafe extern "C" fn pqx_report_certificate_count(
     report: *const pqx_report,
     out: *mut usize,
 ) -> pqx_status {
-    ffi_guard!({
-        // SAFETY: pointer contracts of this function's `# Safety`.
-        let (report, out) = unsafe { (ref_arg(report, "report")?, out_arg(out, "out")?) };
-        out.write(report.certificates.len());
-        Ok(())
-    })
+    // SAFETY: same contract.
+    unsafe { read_report(report, out, |r| Ok(r.certificates.len())) }
 }
 
 /// Index of the issuer (`Parent`) of certificate `index`, or -1 at the top of its chain.
@@ -387,13 +379,13 @@ pub unsafe extern "C" fn pqx_report_certificate_parent(
     index: usize,
     out: *mut isize,
 ) -> pqx_status {
-    ffi_guard!({
-        // SAFETY: pointer contracts of this function's `# Safety`.
-        let (report, out) = unsafe { (ref_arg(report, "report")?, out_arg(out, "out")?) };
-        let parent = report.certificate(index)?.parent;
-        out.write(parent.and_then(|p| isize::try_from(p).ok()).unwrap_or(-1));
-        Ok(())
-    })
+    // SAFETY: same contract.
+    unsafe {
+        read_report(report, out, |r| {
+            let parent = r.certificate(index)?.parent;
+            Ok(parent.and_then(|p| isize::try_from(p).ok()).unwrap_or(-1))
+        })
+    }
 }
 
 /// Whether certificate `index` chains to the trust policy with no error (MakePQX's `Valid`).
@@ -406,15 +398,12 @@ pub unsafe extern "C" fn pqx_report_certificate_is_valid(
     index: usize,
     out: *mut bool,
 ) -> pqx_status {
-    ffi_guard!({
-        // SAFETY: pointer contracts of this function's `# Safety`.
-        let (report, out) = unsafe { (ref_arg(report, "report")?, out_arg(out, "out")?) };
-        out.write(report.certificate(index)?.entry.valid);
-        Ok(())
-    })
+    // SAFETY: same contract.
+    unsafe { read_report(report, out, |r| Ok(r.certificate(index)?.entry.valid)) }
 }
 
-/// One string field of certificate `index`, the shared body of the string accessors.
+/// One string field of certificate `index`: the body of the certificate string accessors,
+/// which differ only in the field.
 ///
 /// # Safety
 /// As the accessors that call it.
@@ -424,14 +413,12 @@ unsafe fn certificate_string(
     out: *mut *mut c_char,
     field: fn(&CertificateEntry) -> &String,
 ) -> pqx_status {
-    ffi_guard!({
-        // SAFETY: forwarded pointer contracts of the calling accessor.
-        let (report, out) = unsafe { (ref_arg(report, "report")?, out_arg(out, "out")?) };
-        out.write(into_c_string(
-            field(&report.certificate(index)?.entry).clone(),
-        )?);
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    unsafe {
+        read_report(report, out, |r| {
+            into_c_string(field(&r.certificate(index)?.entry).clone())
+        })
+    }
 }
 
 /// SHA-1 thumbprint of certificate `index` (MakePQX's `Thumbprint`). Free the string with
