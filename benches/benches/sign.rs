@@ -1,6 +1,6 @@
-//! `sign_package` of unsigned packages (stored and deflated) from disk to disk: one pass to
-//! digest the parts, one raw copy. The output is not fsynced here (the CLI's atomic write
-//! does sync; `compare.sh` times that).
+//! `sign_package` of unsigned packages (stored and deflated) from disk to disk: one pass that
+//! digests each part while copying it (big parts hashed on a second core). The output is not
+//! synced (the CLI syncs only when it replaces an existing file; `compare.sh` times both).
 
 mod common;
 

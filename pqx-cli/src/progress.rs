@@ -25,21 +25,17 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Opens `path` for reading through the bar. `passes` is how many times the command reads
-    /// the file's bytes (signing digests them, then copies them), `label` what it is doing.
+    /// Opens `path` for reading through the bar, whose end is the file's size: verify, sign
+    /// and pack read the file's bytes once. `label` says what the command is doing.
     pub fn open(
         path: &Path,
-        passes: u64,
         label: &str,
         quiet: bool,
     ) -> Result<(Self, Counted<BufReader<File>>), Failure> {
         let file = File::open(path).map_err(|e| Failure::io(path, e))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         let bar = if wanted(size, quiet, std::io::stderr().is_terminal()) {
-            let bar = ProgressBar::with_draw_target(
-                Some(size.saturating_mul(passes)),
-                ProgressDrawTarget::stderr(),
-            );
+            let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
                 "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
             )

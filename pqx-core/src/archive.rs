@@ -159,6 +159,19 @@ impl<R: Read + Seek> ArchiveReader<R> {
     /// Streams the uncompressed bytes of `entry` to `sink` in chunks, checking the size
     /// and CRC-32 as it goes (a mismatch is an error, never silently accepted).
     pub fn stream(&mut self, entry: &Entry, mut sink: impl FnMut(&[u8])) -> Result<()> {
+        self.try_stream(entry, |chunk| {
+            sink(chunk);
+            Ok(())
+        })
+    }
+
+    /// [`stream`](Self::stream) with a sink that can fail: its first error stops the read and
+    /// is returned.
+    pub fn try_stream(
+        &mut self,
+        entry: &Entry,
+        mut sink: impl FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
         let what = entry.name.clone();
         let mut f = self
             .zip
@@ -185,7 +198,7 @@ impl<R: Read + Seek> ArchiveReader<R> {
                     "entry {what:?} inflates to more than its declared size"
                 )));
             }
-            sink(buf.get(..n).unwrap_or_default());
+            sink(buf.get(..n).unwrap_or_default())?;
         }
         if seen != entry.size {
             return Err(Error::Zip(format!(
@@ -223,6 +236,33 @@ impl<R: Read + Seek> ArchiveReader<R> {
         out.zip
             .raw_copy_file_touch(f, fixed_time(), Some(0o644))
             .map_err(|e| Error::Zip(format!("copying {}: {e}", entry.name)))
+    }
+
+    /// Copies `entry` into `out` under its own name and streams its uncompressed bytes to
+    /// `sink`, reading the uncompressed bytes only once where it can.
+    ///
+    /// Signing needs both the digest of every part and a copy of it: a stored part is
+    /// written as stored while its bytes go to `sink` (one read; the size and CRC are checked
+    /// as in [`stream`](Self::stream) and the writer computes its own CRC). A deflated part
+    /// is streamed (inflated) to `sink`, then its compressed bytes are copied raw: deflating
+    /// again would cost far more than re-reading the compressed bytes, which are a fraction
+    /// of the part and come from the page cache.
+    pub fn copy_streaming<W: Write + Seek>(
+        &mut self,
+        entry: &Entry,
+        out: &mut ArchiveWriter<W>,
+        mut sink: impl FnMut(&[u8]),
+    ) -> Result<()> {
+        if entry.deflated {
+            self.stream(entry, sink)?;
+            return self.raw_copy_to(entry, out);
+        }
+        out.start_stored(&entry.name, entry.size)?;
+        self.try_stream(entry, |chunk| {
+            sink(chunk);
+            out.write_all(chunk)
+                .map_err(|e| Error::Zip(format!("writing {}: {e}", entry.name)))
+        })
     }
 
     /// The limits this reader enforces.
@@ -425,6 +465,15 @@ impl<W: Write + Seek> ArchiveWriter<W> {
     pub fn start(&mut self, name: &str, size_hint: u64) -> Result<()> {
         self.zip
             .start_file(name, Self::options(size_hint.max(1)))
+            .map_err(|e| Error::Zip(format!("writing {name}: {e}")))
+    }
+
+    /// Starts a stored (uncompressed) entry of `size` bytes, written through [`Write`]: for
+    /// copying a stored part byte for byte while something else reads the same bytes.
+    pub fn start_stored(&mut self, name: &str, size: u64) -> Result<()> {
+        let options = Self::options(size).compression_method(CompressionMethod::Stored);
+        self.zip
+            .start_file(name, options)
             .map_err(|e| Error::Zip(format!("writing {name}: {e}")))
     }
 

@@ -119,6 +119,7 @@ impl std::fmt::Display for DigestAlgorithm {
 /// An incremental hash of one of the [`DigestAlgorithm`]s; lets one pass over a part feed
 /// every algorithm any signature asks for.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum Hasher {
     /// SHA-1 state.
     Sha1(Sha1),

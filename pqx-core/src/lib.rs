@@ -19,6 +19,7 @@ pub mod lint;
 pub mod mez;
 pub mod opc;
 pub mod pack;
+pub mod parallel_digest;
 mod random;
 pub mod report;
 pub mod sample;

@@ -11,13 +11,19 @@
 //! * **Replace**: all signature parts, their relationships and certificate parts are dropped,
 //!   then the package is signed afresh.
 //!
-//! The output is a new archive: unchanged parts are copied compressed as they are (no
-//! re-compression), so signing costs one read for digests and one copy.
+//! The output is a new archive written in one pass over the input: each content part is
+//! digested while it is copied (stored parts byte for byte, deflated parts raw, with no
+//! re-compression; see [`ArchiveReader::copy_streaming`](crate::archive::ArchiveReader::copy_streaming)),
+//! and the signature part, which needs every digest, is written last. Memory does not grow
+//! with the package.
 //!
 //! With a [`Timestamper`] in the options, the new signature's SignatureValue is time-stamped
 //! (RFC 3161) and the token embedded in an unreferenced Object (see
-//! [`crate::signature::build::add_timestamp`]) *before* anything is written: when no
-//! time-stamping authority gives a usable token, signing fails and `out` is untouched.
+//! [`crate::signature::build::add_timestamp`]). When signing fails — no time-stamping
+//! authority gives a usable token, a part fails its CRC — `out` holds an incomplete archive:
+//! write to a temporary file and rename it on success, as
+//! [`files::sign_file`](crate::files::sign_file) and the CLI do
+//! ([`atomic::write_atomically`](crate::atomic::write_atomically)).
 
 use crate::archive::ArchiveWriter;
 use crate::cms::timestamp::{timestamp_signature_value, verify_token, Timestamper, VerifiedToken};
@@ -28,6 +34,7 @@ use crate::opc::content_types::CONTENT_TYPES_ITEM;
 use crate::opc::relationships::{self, rels_part_for, RELATIONSHIPS_CONTENT_TYPE};
 use crate::opc::signature_parts::*;
 use crate::opc::{Package, PartName, Relationship, Relationships, TargetMode};
+use crate::parallel_digest::ParallelHasher;
 use crate::signature::build::{build_signature, SignatureContent};
 use crate::signature::{ManifestReference, Selector, Transform};
 use base64::Engine as _;
@@ -135,6 +142,7 @@ fn b64(bytes: &[u8]) -> String {
 ///
 /// Refuses (before any work) a key that fails [`SigningKey::check_signing_policy`]: RSA below
 /// 2048 bits, a certificate whose EKU lacks code signing, a certificate not valid now.
+/// On any later error `out` holds an incomplete archive (see the module documentation).
 pub fn sign_package<R: Read + Seek, W: Write + Seek>(
     package: &mut Package<R>,
     key: &SigningKey,
@@ -211,11 +219,73 @@ pub fn sign_package<R: Read + Seek, W: Write + Seek>(
         target_mode: TargetMode::Internal,
     });
 
-    let references = if countersign {
+    // Content types of the new package.
+    let mut content_types = package.content_types().clone();
+    for d in &dropped {
+        content_types.remove_override(d);
+    }
+    content_types.assign(&origin, ORIGIN_CONTENT_TYPE);
+    content_types.assign(&signature_part, SIGNATURE_CONTENT_TYPE);
+    let root_rels_part = rels_part_for(None)?;
+    let origin_rels_part = rels_part_for(Some(&origin))?;
+    content_types.assign(&root_rels_part, RELATIONSHIPS_CONTENT_TYPE);
+    content_types.assign(&origin_rels_part, RELATIONSHIPS_CONTENT_TYPE);
+
+    // One pass: content types, then every kept part in order (content parts digested while
+    // they are copied, rewritten .rels in place), then the new parts; the signature, which
+    // needs every digest, is built last and written last.
+    let mut w = ArchiveWriter::new(out);
+    w.add(CONTENT_TYPES_ITEM, content_types.to_xml().as_bytes())?;
+    let mut pending: BTreeMap<String, (PartName, Vec<u8>)> = BTreeMap::new();
+    pending.insert(
+        root_rels_part.key().into(),
+        (root_rels_part.clone(), root_rels.to_xml().into_bytes()),
+    );
+    pending.insert(
+        origin_rels_part.key().into(),
+        (origin_rels_part.clone(), origin_rels.to_xml().into_bytes()),
+    );
+    if kept_origin.is_none() {
+        pending.insert(origin.key().into(), (origin.clone(), Vec::new()));
+    }
+    let mut references = if countersign {
         countersign_references(package, &layout, options.digest)?
     } else {
-        content_references(package, &layout, &dropped, &root_rels, options.digest)?
+        Vec::new()
     };
+    let parts = package.parts().to_vec();
+    for p in &parts {
+        if dropped.contains(&p.name) && !pending.contains_key(p.name.key()) {
+            continue;
+        }
+        if let Some((name, bytes)) = pending.remove(p.name.key()) {
+            w.add(name.zip_item(), &bytes)?;
+        } else if !countersign && is_signed_content(p, &layout) {
+            let mut h = ParallelHasher::new(options.digest, p.entry.size);
+            package
+                .archive_mut()
+                .copy_streaming(&p.entry, &mut w, |chunk| h.update(chunk))?;
+            references.push(ManifestReference {
+                part: p.name.clone(),
+                content_type: p.content_type.clone(),
+                transforms: Vec::new(),
+                digest: options.digest,
+                digest_value: b64(&h.finalize()?),
+            });
+        } else {
+            package.archive_mut().raw_copy_to(&p.entry, &mut w)?;
+        }
+    }
+    if !countersign {
+        references.extend(relationship_references(
+            package,
+            &layout,
+            &dropped,
+            &root_rels,
+            options.digest,
+        )?);
+    }
+
     let signing_time = crate::signature::time::format_default(now);
     let mut xml = build_signature(
         &SignatureContent {
@@ -237,44 +307,6 @@ pub fn sign_package<R: Read + Seek, W: Write + Seek>(
         timestamp = Some(verify_token(&token, &signature_value)?);
     }
 
-    // Content types of the new package.
-    let mut content_types = package.content_types().clone();
-    for d in &dropped {
-        content_types.remove_override(d);
-    }
-    content_types.assign(&origin, ORIGIN_CONTENT_TYPE);
-    content_types.assign(&signature_part, SIGNATURE_CONTENT_TYPE);
-    let root_rels_part = rels_part_for(None)?;
-    let origin_rels_part = rels_part_for(Some(&origin))?;
-    content_types.assign(&root_rels_part, RELATIONSHIPS_CONTENT_TYPE);
-    content_types.assign(&origin_rels_part, RELATIONSHIPS_CONTENT_TYPE);
-
-    // Write: content types, existing parts (raw copies, rewritten .rels in place), new parts.
-    let mut w = ArchiveWriter::new(out);
-    w.add(CONTENT_TYPES_ITEM, content_types.to_xml().as_bytes())?;
-    let mut pending: BTreeMap<String, (PartName, Vec<u8>)> = BTreeMap::new();
-    pending.insert(
-        root_rels_part.key().into(),
-        (root_rels_part.clone(), root_rels.to_xml().into_bytes()),
-    );
-    pending.insert(
-        origin_rels_part.key().into(),
-        (origin_rels_part.clone(), origin_rels.to_xml().into_bytes()),
-    );
-    if kept_origin.is_none() {
-        pending.insert(origin.key().into(), (origin.clone(), Vec::new()));
-    }
-    let parts = package.parts().to_vec();
-    for p in &parts {
-        if dropped.contains(&p.name) && !pending.contains_key(p.name.key()) {
-            continue;
-        }
-        if let Some((name, bytes)) = pending.remove(p.name.key()) {
-            w.add(name.zip_item(), &bytes)?;
-        } else {
-            package.archive_mut().raw_copy_to(&p.entry, &mut w)?;
-        }
-    }
     let order = [root_rels_part.key(), origin.key(), origin_rels_part.key()];
     for k in order {
         if let Some((name, bytes)) = pending.remove(k) {
@@ -333,34 +365,24 @@ fn countersign_references<R: Read + Seek>(
     Ok(refs)
 }
 
-/// References of a first signature: every content part, then the relationships of the
-/// package and of content parts (every type present, by RelationshipsGroupReference).
-fn content_references<R: Read + Seek>(
-    package: &mut Package<R>,
+/// Whether a first signature references `part` by its raw bytes: every part but the
+/// signature machinery and relationship parts (those are referenced through the
+/// RelationshipTransform, see [`relationship_references`]).
+fn is_signed_content(part: &crate::opc::Part, layout: &SignatureLayout) -> bool {
+    !layout.is_signature_infrastructure(&part.name)
+        && relationships::source_of_rels_part(&part.name).is_none()
+}
+
+/// The relationship references of a first signature: the package's relationships and those
+/// of content parts, every type present, by RelationshipsGroupReference.
+fn relationship_references<R: Read + Seek>(
+    package: &Package<R>,
     layout: &SignatureLayout,
     dropped: &[PartName],
     root_rels: &Relationships,
     digest: DigestAlgorithm,
 ) -> Result<Vec<ManifestReference>> {
     let mut refs = Vec::new();
-    let parts = package.parts().to_vec();
-    for p in &parts {
-        if dropped.contains(&p.name)
-            || layout.is_signature_infrastructure(&p.name)
-            || relationships::source_of_rels_part(&p.name).is_some()
-        {
-            continue;
-        }
-        let mut h = digest.hasher();
-        package.stream_part(p, |chunk| h.update(chunk))?;
-        refs.push(ManifestReference {
-            part: p.name.clone(),
-            content_type: p.content_type.clone(),
-            transforms: Vec::new(),
-            digest,
-            digest_value: b64(&h.finalize()),
-        });
-    }
     let mut sets: Vec<(Option<PartName>, Relationships)> = vec![(None, root_rels.clone())];
     for s in package.relationship_sets() {
         if let Some(src) = &s.source {

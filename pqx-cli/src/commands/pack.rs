@@ -28,9 +28,9 @@ pub fn run(args: &PackArgs) -> Result<Exit, Failure> {
     }
     let limits = Limits::default();
     let what = display_name(&args.mez);
-    // Packing reads the files once, the check once more.
-    let passes = if args.options.no_check { 1 } else { 2 };
-    let (progress, reader) = Progress::open(&args.mez, passes, "packing", false)?;
+    // Packing reads the files once; the check reads only the connector's text files (at
+    // most lint::MAX_TOTAL_SIZE), a small share of a big connector.
+    let (progress, reader) = Progress::open(&args.mez, "packing", false)?;
     let mut connector = Connector::open(reader, &what, &limits)?;
     if !args.options.no_check && matches!(connector, Connector::Mez(_)) {
         super::check::gate(&mut connector, &what)?;

@@ -26,9 +26,10 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
         check_writable(p7s)?;
     }
     let what = display_name(&args.pqx);
-    // Signing digests the parts, then copies them; the check reads them once more.
-    let passes = if args.options.no_check { 2 } else { 3 };
-    let (progress, reader) = Progress::open(&args.pqx, passes, "signing", false)?;
+    // Signing reads the package once, digesting each part as it copies it (a deflated
+    // part's compressed bytes are read again for the raw copy); the check reads only the
+    // connector's text files (at most lint::MAX_TOTAL_SIZE), a small share of a big package.
+    let (progress, reader) = Progress::open(&args.pqx, "signing", false)?;
     let mut connector = Connector::open(reader, &what, &Limits::default())?;
     if !args.options.no_check && matches!(connector, Connector::Pqx(..)) {
         super::check::gate(&mut connector, &what)?;

@@ -21,7 +21,7 @@ pub fn run(args: &VerifyArgs) -> Result<Exit, Failure> {
     let verification = match &args.detached_p7s {
         Some(p7s) => verify_p7s(&args.pqx, p7s, &options)?,
         None => {
-            let (progress, reader) = Progress::open(&args.pqx, 1, "verifying", args.quiet)?;
+            let (progress, reader) = Progress::open(&args.pqx, "verifying", args.quiet)?;
             let mut package = Package::open(reader, &display_name(&args.pqx), &options.limits)?;
             let verification = verify_package(&mut package, &options)?;
             progress.finish();
