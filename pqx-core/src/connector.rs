@@ -100,26 +100,38 @@ impl<R: Read + Seek> Connector<R> {
         Ok(())
     }
 
-    /// The connector files the check reads, in memory. Files larger than
-    /// [`lint::MAX_FILE_SIZE`] are left out (no rule looks into big data files), and reading
-    /// stops at [`lint::MAX_TOTAL_SIZE`] in all, so checking a package never needs memory in
-    /// proportion to its size.
+    /// The connector files the check reads. M code, icons and resources (the files the
+    /// rules read whole) are kept in memory: files larger than [`lint::MAX_FILE_SIZE`] are
+    /// left out (no rule looks into big files) and reading stops at
+    /// [`lint::MAX_TOTAL_SIZE`] in all. Every other file up to [`lint::MAX_FILE_SIZE`] is
+    /// read, scanned for shipped secrets and dropped ([`lint::ScannedFile`]), one at a time.
+    /// So checking a package never needs memory in proportion to its size or file count.
     pub fn source(&mut self) -> Result<ConnectorSource> {
-        let mut files = Vec::new();
+        let mut source = ConnectorSource::default();
         let mut total: u64 = 0;
         for f in self.files() {
-            if f.size > lint::MAX_FILE_SIZE || total.saturating_add(f.size) > lint::MAX_TOTAL_SIZE {
+            if f.size > lint::MAX_FILE_SIZE {
                 continue;
             }
-            total += f.size;
+            let kept = lint::is_packaged_file(&f.name);
+            if kept && total.saturating_add(f.size) > lint::MAX_TOTAL_SIZE {
+                continue;
+            }
             let mut bytes = Vec::with_capacity(usize::try_from(f.size).unwrap_or(0));
             self.stream(&f, |chunk| bytes.extend_from_slice(chunk))?;
-            files.push(ConnectorFile {
-                name: f.name,
-                bytes,
-            });
+            if kept {
+                total += f.size;
+                source.files.push(ConnectorFile {
+                    name: f.name,
+                    bytes,
+                });
+            } else {
+                source
+                    .scanned
+                    .push(lint::ScannedFile::scan(&f.name, &bytes));
+            }
         }
-        Ok(ConnectorSource::from_files(files))
+        Ok(source)
     }
 }
 
@@ -151,5 +163,35 @@ mod tests {
         let source = source_from_bytes(&mez, "big.mez", &Limits::default()).unwrap();
         let names: Vec<&str> = source.files.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["Big.pq"]);
+    }
+
+    #[test]
+    fn data_files_are_scanned_and_dropped_and_their_secrets_still_found() {
+        let mut w = ArchiveWriter::new(std::io::Cursor::new(Vec::new()));
+        w.add(
+            "Conn.pq",
+            b"[Version = \"1.0.0\"] section Conn; shared Conn.Contents = () => 1;",
+        )
+        .unwrap();
+        for i in 0..300 {
+            w.add(&format!("data/f{i:03}.bin"), &[b'x'; 4096]).unwrap();
+        }
+        w.add(
+            "data/settings.json",
+            b"{\"tenant\": \"t\", \"Client_Secret\": \"abc\"}",
+        )
+        .unwrap();
+        let mez = w.finish().unwrap().into_inner();
+        let source = source_from_bytes(&mez, "many.mez", &Limits::default()).unwrap();
+        let kept: Vec<&str> = source.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(kept, ["Conn.pq"], "data files must not be held in memory");
+        assert_eq!(source.scanned.len(), 301);
+        let findings = crate::lint::check(&source, &crate::lint::CheckOptions::default());
+        let secrets: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.rule == "packaged-secret")
+            .map(|f| f.file.as_str())
+            .collect();
+        assert_eq!(secrets, ["data/settings.json"], "{findings:?}");
     }
 }

@@ -35,7 +35,10 @@ pub mod token;
 
 pub use finding::{Finding, RuleInfo, Severity};
 pub use render::{to_json, to_sarif};
-pub use source::{ConnectorFile, ConnectorSource, MAX_FILES, MAX_FILE_SIZE, MAX_TOTAL_SIZE};
+pub(crate) use source::is_packaged_file;
+pub use source::{
+    ConnectorFile, ConnectorSource, ScannedFile, MAX_FILES, MAX_FILE_SIZE, MAX_TOTAL_SIZE,
+};
 
 /// What [`check`] should skip.
 #[derive(Debug, Clone, Default)]

@@ -27,17 +27,44 @@ pub struct ConnectorFile {
     pub bytes: Vec<u8>,
 }
 
+/// A data file of a connector (neither M code, icon nor resources) that was scanned as it was
+/// read and not kept: the check only needs to know whether it ships a secret, so a package of
+/// thousands of data files does not have to be held in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScannedFile {
+    /// Name relative to the package root, `/` separated.
+    pub name: String,
+    /// Why the file holds a secret (`packaged-secret`), if it does.
+    pub secret: Option<&'static str>,
+}
+
+impl ScannedFile {
+    /// Scans a data file's bytes: what the `packaged-secret` rule would find in it.
+    pub fn scan(name: &str, bytes: &[u8]) -> Self {
+        ScannedFile {
+            name: name.to_owned(),
+            secret: crate::lint::rules::packaged_file_secret(name, bytes),
+        }
+    }
+}
+
 /// The files of one connector, as found in a package or a project folder.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConnectorSource {
     /// The files, in the order given (the check does not depend on it).
     pub files: Vec<ConnectorFile>,
+    /// Data files already scanned and dropped (see [`ScannedFile`]); empty unless the source
+    /// came from [`crate::connector::Connector::source`].
+    pub scanned: Vec<ScannedFile>,
 }
 
 impl ConnectorSource {
     /// Wraps files already read, e.g. the entries of a `.mez`/`.pqx` package.
     pub fn from_files(files: Vec<ConnectorFile>) -> Self {
-        ConnectorSource { files }
+        ConnectorSource {
+            files,
+            scanned: Vec::new(),
+        }
     }
 
     /// A project folder: top-level `.pq`/`.m` (excluding `*.query.pq`), `.pqm`, `.png`, `.resx`,
@@ -80,7 +107,7 @@ impl ConnectorSource {
             files.push(ConnectorFile { name, bytes });
         }
         files.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(ConnectorSource { files })
+        Ok(ConnectorSource::from_files(files))
     }
 }
 
@@ -106,8 +133,8 @@ pub(crate) fn is_module(name: &str) -> bool {
     lower(name).ends_with(".pqm")
 }
 
-/// True for the files the SDK build packages.
-fn is_packaged_file(name: &str) -> bool {
+/// True for the files the SDK build packages: the ones the rules read whole.
+pub(crate) fn is_packaged_file(name: &str) -> bool {
     let n = lower(name);
     is_section_candidate(name) || is_module(name) || n.ends_with(".png") || n.ends_with(".resx")
 }

@@ -16,7 +16,11 @@ mod urls;
 
 use super::finding::{Finding, RuleInfo};
 use super::section::{Document, Section};
-use super::source::{decode_text, is_module, is_section_candidate, ConnectorFile, ConnectorSource};
+use super::source::{
+    decode_text, is_module, is_section_candidate, ConnectorFile, ConnectorSource, ScannedFile,
+};
+
+pub(crate) use secrets::packaged_file_secret;
 
 /// Every rule, in documentation order (MUSTs first).
 pub(crate) static CATALOGUE: [RuleInfo; 15] = [
@@ -54,8 +58,10 @@ const GROUPS: [fn(&Package<'_>, &mut Report<'_>); 9] = [
 pub(crate) struct Package<'a> {
     /// Section document candidates and modules, sorted by file name.
     pub docs: Vec<Document<'a>>,
-    /// Every file of the connector.
+    /// Every file of the connector held in memory.
     pub files: &'a [ConnectorFile],
+    /// Data files scanned as they were read and not kept.
+    pub scanned: &'a [ScannedFile],
 }
 
 impl<'a> Package<'a> {
@@ -71,6 +77,12 @@ impl<'a> Package<'a> {
     pub fn file(&self, name: &str) -> Option<&'a ConnectorFile> {
         let files: &'a [ConnectorFile] = self.files;
         files.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The scanned data file called `name` (ASCII case-insensitively).
+    pub fn scanned_file(&self, name: &str) -> Option<&'a ScannedFile> {
+        let scanned: &'a [ScannedFile] = self.scanned;
+        scanned.iter().find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     /// The M document called `name`.
@@ -134,6 +146,7 @@ pub(crate) fn run_all(source: &ConnectorSource, disabled: &[String]) -> Vec<Find
     let package = Package {
         docs,
         files: &source.files,
+        scanned: &source.scanned,
     };
     let mut report = Report {
         findings: Vec::new(),

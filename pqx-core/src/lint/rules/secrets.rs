@@ -352,8 +352,14 @@ pub(crate) fn run_packaged(pkg: &Package<'_>, report: &mut Report<'_>) {
             if !called {
                 continue;
             }
-            let content = pkg.file(&name).map(|f| decode_text(&f.bytes));
-            if let Some(why) = secret_file(&name, content.as_deref()) {
+            let why = match pkg.file(&name) {
+                Some(f) => secret_file(&name, Some(&decode_text(&f.bytes))),
+                None => match pkg.scanned_file(&name) {
+                    Some(scanned) => scanned.secret,
+                    None => secret_file(&name, None),
+                },
+            };
+            if let Some(why) = why {
                 reported.insert(name.to_ascii_lowercase());
                 report_call(report, doc, i, &name, why);
             }
@@ -373,6 +379,20 @@ pub(crate) fn run_packaged(pkg: &Package<'_>, report: &mut Report<'_>) {
             report.at_position(&PACKAGED_SECRET, &f.name, 1, 1, format!("{} {why}", f.name));
         }
     }
+    for f in pkg.scanned {
+        if reported.contains(&f.name.to_ascii_lowercase()) {
+            continue;
+        }
+        if let Some(why) = f.secret {
+            report.at_position(&PACKAGED_SECRET, &f.name, 1, 1, format!("{} {why}", f.name));
+        }
+    }
+}
+
+/// What `packaged-secret` finds in a shipped data file (by its name and text), computed when
+/// the file is read so that the file need not be kept (see [`crate::lint::ScannedFile`]).
+pub(crate) fn packaged_file_secret(name: &str, bytes: &[u8]) -> Option<&'static str> {
+    secret_file(name, Some(&decode_text(bytes)))
 }
 
 fn report_call(report: &mut Report<'_>, doc: &Document<'_>, at: usize, name: &str, why: &str) {
@@ -383,6 +403,8 @@ fn report_call(report: &mut Report<'_>, doc: &Document<'_>, at: usize, name: &st
         format!("Extension.Contents reads packaged file \"{name}\", which {why}"),
     );
 }
+
+const CLIENT_SECRET: &[u8] = b"client_secret";
 
 /// Why a packaged file holds a secret, judged by its name and (text) content.
 fn secret_file(name: &str, content: Option<&str>) -> Option<&'static str> {
@@ -395,7 +417,12 @@ fn secret_file(name: &str, content: Option<&str>) -> Option<&'static str> {
     if content.contains("-----BEGIN") && content.contains("PRIVATE KEY") {
         return Some("holds a private key");
     }
-    if content.to_ascii_lowercase().contains("client_secret") {
+    // Case-insensitive search without a lower-cased copy of a possibly large file.
+    if content
+        .as_bytes()
+        .windows(CLIENT_SECRET.len())
+        .any(|w| w.eq_ignore_ascii_case(CLIENT_SECRET))
+    {
         return Some("holds a client_secret");
     }
     None
