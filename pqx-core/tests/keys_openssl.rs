@@ -10,39 +10,17 @@ use pqx_core::keys::{verify_pkcs1v15, SigningKey};
 use pqx_core::test_pki::{TestPki, TestPkiOptions};
 use pqx_core::Error;
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
 
-/// Runs `openssl args…` in `dir`, panicking with its stderr on failure; returns stdout.
+/// Runs `openssl args…` in `dir` (the shared test helper, which asserts success); returns
+/// stdout.
 fn openssl(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl command-line tool must be installed for these tests");
-    assert!(
-        out.status.success(),
-        "openssl {} failed:\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    String::from_utf8_lossy(&pqx_test_support::tsa::openssl(dir, args).stdout).into_owned()
 }
 
 /// Like [`openssl`] but returns stderr (where `pkcs12 -info` reports algorithms).
 fn openssl_stderr(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl");
-    assert!(
-        out.status.success(),
-        "openssl {} failed:\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    String::from_utf8_lossy(&pqx_test_support::tsa::openssl(dir, args).stderr).into_owned()
 }
 
 fn read(dir: &Path, name: &str) -> Vec<u8> {
