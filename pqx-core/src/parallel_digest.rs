@@ -98,12 +98,9 @@ mod threaded {
     /// The caller's side of the helper: full buffers go out on `full`, hashed ones come
     /// back on `empty` to be filled again.
     pub(super) struct Worker {
-        full: Option<SyncSender<Vec<u8>>>,
+        full: SyncSender<Vec<u8>>,
         empty: Receiver<Vec<u8>>,
         handle: JoinHandle<Hasher>,
-        /// Set when the helper is gone: the rest is hashed inline into nothing, and
-        /// `finish` reports the failure.
-        broken: bool,
     }
 
     impl Worker {
@@ -124,39 +121,31 @@ mod threaded {
                 })
                 .ok()?;
             Some(Worker {
-                full: Some(full),
+                full,
                 empty,
                 handle,
-                broken: false,
             })
         }
 
         pub(super) fn update(&mut self, data: &[u8]) {
-            if self.broken || data.is_empty() {
+            if data.is_empty() {
                 return;
             }
             let mut buf = self.empty.try_recv().unwrap_or_default();
             buf.clear();
             buf.extend_from_slice(data);
-            let sent = self.full.as_ref().map(|tx| tx.send(buf).is_ok());
-            if sent != Some(true) {
-                self.broken = true;
-            }
+            // The helper only drops the queue by dying (it loops until `full` is dropped in
+            // `finish`), and `finish` reports that from `join`: nothing to remember here.
+            let _ = self.full.send(buf);
         }
 
-        pub(super) fn finish(mut self) -> Result<Hasher> {
+        pub(super) fn finish(self) -> Result<Hasher> {
+            let Worker { full, handle, .. } = self;
             // Closing the queue ends the helper's loop once it has hashed what is queued.
-            drop(self.full.take());
-            let hasher = self
-                .handle
+            drop(full);
+            handle
                 .join()
-                .map_err(|_| Error::Crypto("the hashing thread stopped unexpectedly".into()))?;
-            if self.broken {
-                return Err(Error::Crypto(
-                    "the hashing thread stopped unexpectedly".into(),
-                ));
-            }
-            Ok(hasher)
+                .map_err(|_| Error::Crypto("the hashing thread stopped unexpectedly".into()))
         }
     }
 }
