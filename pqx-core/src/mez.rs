@@ -169,6 +169,16 @@ impl<R: Read + Seek> Mez<R> {
     pub fn stream(&mut self, file: &ConnectorEntry, sink: impl FnMut(&[u8])) -> Result<()> {
         self.archive.stream(&file.entry, sink)
     }
+
+    /// Streams a connector file's bytes to a sink that can fail (a writer): its first error
+    /// stops the read and is returned (see [`ArchiveReader::try_stream`]).
+    pub fn try_stream(
+        &mut self,
+        file: &ConnectorEntry,
+        sink: impl FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
+        self.archive.try_stream(&file.entry, sink)
+    }
 }
 
 /// Decodes a connector text file: UTF-8, BOM stripped.

@@ -50,17 +50,10 @@ pub fn pack<R: Read + Seek, W: Write + Seek>(mez: &mut Mez<R>, out: W) -> Result
     w.add(CONTENT_TYPES_ITEM, content_types.to_xml().as_bytes())?;
     for (f, part) in files.iter().zip(&names) {
         w.start(part.zip_item(), f.size)?;
-        let mut write_err = None;
-        mez.stream(f, |chunk| {
-            if write_err.is_none() {
-                if let Err(e) = w.write_all(chunk) {
-                    write_err = Some(e);
-                }
-            }
+        mez.try_stream(f, |chunk| {
+            w.write_all(chunk)
+                .map_err(|e| Error::Zip(format!("writing {part}: {e}")))
         })?;
-        if let Some(e) = write_err {
-            return Err(Error::Zip(format!("writing {part}: {e}")));
-        }
     }
     w.finish()
 }
