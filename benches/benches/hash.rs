@@ -4,10 +4,9 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use pqx_benches::{input_dir, signed_file, sizes_from_env, Bytes, Content, Spec};
+use pqx_benches::{input_dir, sha256_file, signed_file, sizes_from_env, Bytes, Content, Spec};
 use pqx_core::digest::DigestAlgorithm;
 use std::hint::black_box;
-use std::io::Read;
 
 fn hash(c: &mut Criterion) {
     let dir = input_dir();
@@ -30,19 +29,7 @@ fn hash(c: &mut Criterion) {
         let file = signed_file(&dir, &spec);
         common::sized(&mut g, size);
         g.bench_with_input(BenchmarkId::from_parameter(spec.label()), &file, |b, f| {
-            b.iter(|| {
-                let mut h = DigestAlgorithm::Sha256.hasher();
-                let mut r = std::fs::File::open(f).unwrap();
-                let mut buf = vec![0u8; 256 * 1024];
-                loop {
-                    let n = r.read(&mut buf).unwrap();
-                    if n == 0 {
-                        break;
-                    }
-                    h.update(&buf[..n]);
-                }
-                h.finalize()
-            })
+            b.iter(|| sha256_file(f).unwrap())
         });
     }
     g.finish();

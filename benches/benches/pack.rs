@@ -3,7 +3,7 @@
 
 mod common;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion};
 use pqx_benches::{input_dir, mez_file, Spec};
 use pqx_core::limits::Limits;
 use pqx_core::mez::Mez;
@@ -20,20 +20,18 @@ fn pack(c: &mut Criterion) {
     });
 
     let out = dir.join("pack-bench-output.pqx");
-    let mut g = c.benchmark_group("pack");
-    for spec in common::matrix(Spec::deflated) {
-        let file = mez_file(&dir, &spec);
-        common::sized(&mut g, spec.size);
-        g.bench_with_input(BenchmarkId::from_parameter(spec.label()), &file, |b, f| {
-            b.iter(|| {
-                let input = BufReader::new(File::open(f).unwrap());
-                let mut m = Mez::open(input, "bench.mez", &Limits::default()).unwrap();
-                let w = BufWriter::with_capacity(1 << 20, File::create(&out).unwrap());
-                pqx_core::pack::pack(&mut m, w).unwrap()
-            })
-        });
-    }
-    g.finish();
+    common::bench_matrix(
+        c,
+        "pack",
+        Spec::deflated,
+        |spec| mez_file(&dir, spec),
+        |f| {
+            let input = BufReader::new(File::open(f).unwrap());
+            let mut m = Mez::open(input, "bench.mez", &Limits::default()).unwrap();
+            let w = BufWriter::with_capacity(1 << 20, File::create(&out).unwrap());
+            pqx_core::pack::pack(&mut m, w).unwrap()
+        },
+    );
     let _ = std::fs::remove_file(out);
 }
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion};
 use pqx_benches::{bench_key, input_dir, unsigned_file, Spec};
 use pqx_core::limits::Limits;
 use pqx_core::opc::Package;
@@ -20,20 +20,18 @@ fn sign(c: &mut Criterion) {
         ("sign-stored", Spec::stored as fn(u64, usize) -> Spec),
         ("sign-deflated", Spec::deflated),
     ] {
-        let mut g = c.benchmark_group(group);
-        for spec in common::matrix(make) {
-            let file = unsigned_file(&dir, &spec);
-            common::sized(&mut g, spec.size);
-            g.bench_with_input(BenchmarkId::from_parameter(spec.label()), &file, |b, f| {
-                b.iter(|| {
-                    let input = BufReader::new(File::open(f).unwrap());
-                    let mut p = Package::open(input, "bench.pqx", &Limits::default()).unwrap();
-                    let w = BufWriter::with_capacity(1 << 20, File::create(&out).unwrap());
-                    sign_package(&mut p, &key, &SignOptions::default(), w).unwrap()
-                })
-            });
-        }
-        g.finish();
+        common::bench_matrix(
+            c,
+            group,
+            make,
+            |spec| unsigned_file(&dir, spec),
+            |f| {
+                let input = BufReader::new(File::open(f).unwrap());
+                let mut p = Package::open(input, "bench.pqx", &Limits::default()).unwrap();
+                let w = BufWriter::with_capacity(1 << 20, File::create(&out).unwrap());
+                sign_package(&mut p, &key, &SignOptions::default(), w).unwrap()
+            },
+        );
     }
     let _ = std::fs::remove_file(out);
 }

@@ -25,6 +25,23 @@ use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
+/// SHA-256 of the file at `path`, read once in 256 KiB chunks: the in-process floor every
+/// verify is compared with (what `openssl dgst -sha256 FILE` does), for the `hash` bench and
+/// `pqx-bench-tool hash`.
+pub fn sha256_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = File::open(path)?;
+    let mut hasher = pqx_core::digest::DigestAlgorithm::Sha256.hasher();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(hasher.finalize());
+        }
+        hasher.update(buf.get(..n).unwrap_or_default());
+    }
+}
+
 /// One mebibyte.
 pub const MIB: u64 = 1 << 20;
 

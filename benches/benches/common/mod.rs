@@ -1,7 +1,8 @@
 //! What every bench shares: the criterion configuration and the input matrix.
 
-use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
 use pqx_benches::{entries_from_env, sizes_from_env, Spec, MIB};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Few samples and short windows: the large inputs take seconds per iteration, and the
@@ -34,4 +35,26 @@ pub fn matrix(make: fn(u64, usize) -> Spec) -> Vec<Spec> {
         }
     }
     out
+}
+
+/// Benches `routine` on the input file of every spec of [`matrix`]`(make)` in group `name`:
+/// `file_of` makes (or finds) the input, each bench is named by the spec's label and sized
+/// by its bytes. (The hash bench does not use it.)
+#[allow(dead_code)]
+pub fn bench_matrix<R>(
+    c: &mut Criterion,
+    name: &str,
+    make: fn(u64, usize) -> Spec,
+    file_of: impl Fn(&Spec) -> PathBuf,
+    mut routine: impl FnMut(&Path) -> R,
+) {
+    let mut g = c.benchmark_group(name);
+    for spec in matrix(make) {
+        let file = file_of(&spec);
+        sized(&mut g, spec.size);
+        g.bench_with_input(BenchmarkId::from_parameter(spec.label()), &file, |b, f| {
+            b.iter(|| routine(f))
+        });
+    }
+    g.finish();
 }

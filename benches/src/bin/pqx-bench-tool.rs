@@ -11,10 +11,10 @@
 //! `pack` call `pqx_core::files` exactly as the `pqx` CLI does; `hash` reads a file once
 //! through SHA-256 (the in-process floor).
 
-use pqx_benches::{bench_key, input_dir, mez_file, parse_size, signed_file, write_tree, Spec};
-use pqx_core::digest::DigestAlgorithm;
+use pqx_benches::{
+    bench_key, input_dir, mez_file, parse_size, sha256_file, signed_file, write_tree, Spec,
+};
 use pqx_core::limits::Limits;
-use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -79,17 +79,8 @@ fn run(a: &[&str]) -> Result<(), Box<dyn std::error::Error>> {
             pqx_core::files::pack_file(Path::new(mez), Path::new(output), &Limits::default())?
         }
         ["hash", file] => {
-            let mut f = std::fs::File::open(file)?;
-            let mut h = DigestAlgorithm::Sha256.hasher();
-            let mut buf = vec![0u8; 256 * 1024];
-            loop {
-                let n = f.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                h.update(&buf[..n]);
-            }
-            let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            let digest = sha256_file(Path::new(file))?;
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
             println!("{hex}");
         }
         _ => return Err("usage: gen KIND SIZE ENTRIES [--tree] | key | verify FILE | sign IN OUT | pack MEZ OUT | hash FILE".into()),
