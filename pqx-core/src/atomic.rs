@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 /// output) the temporary file is synced to disk before the rename: otherwise a crash just
 /// after the rename could leave an empty file where the user's only copy was. A new file is
 /// not synced — a crash can then lose only the new output, never the input — which is what
-/// `cp`, `zip`, `jarsigner` and MakePQX do, and syncing costs more than signing itself (a
-/// 512 MiB package signs in about a second; writing it through to this kind of disk takes
-/// 1–4 s).
+/// `cp`, `zip`, `jarsigner` and MakePQX do, and syncing can cost more than signing itself (a
+/// 512 MiB package signed in about 0.5 s on the benchmark machine; syncing it to its virtual
+/// disk took 0.5–4 s, see `benches/RESULTS.md`).
 pub fn write_atomically<T>(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> Result<T>,
