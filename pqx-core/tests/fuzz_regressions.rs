@@ -4,7 +4,7 @@
 //! timeouts all the same: inputs whose cost grows faster than their size (super-linear
 //! parsing or look-ups), found by reading the code the targets drive and confirmed as
 //! libFuzzer timeouts of those targets on crafted inputs.
-//! Each input is built inline (or kept in `tests/data/fuzz/`), deterministic. The time bounds
+//! Each input is built inline at test time, deterministic in what it tests. The time bounds
 //! are generous (the fixed code answers in milliseconds to a few seconds in a debug build;
 //! before the fix the same inputs took minutes to hours), so they do not flake on a slow
 //! machine yet still catch a return of the super-linear behaviour.
@@ -222,14 +222,52 @@ fn a_duplicate_relationship_id_is_still_refused() {
     );
 }
 
-/// A PKCS#12 file (the test PKI's leaf, password `password`, as `openssl pkcs12 -export`
-/// writes it) whose MAC iteration count was raised to 2³¹ − 1: `p12-keystore` ran all of
-/// them before checking anything else (a libFuzzer timeout of the `pkcs12` target). Refused
-/// now before any key derivation.
+/// A PKCS#12 file (the test PKI's leaf, password `password`, made by `openssl pkcs12
+/// -export` at test time) whose MAC iteration count is then raised to 2³¹ − 1:
+/// `p12-keystore` ran all of them before checking anything else (a libFuzzer timeout of the
+/// `pkcs12` target). Refused now before any key derivation.
+fn pkcs12_asking_for_billions_of_mac_iterations() -> Vec<u8> {
+    use der::asn1::Any;
+    use der::{Decode, Encode};
+    let pki = support::packages::pki();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("leaf.key"), pki.leaf_key_pkcs8_pem()).unwrap();
+    std::fs::write(d.join("chain.pem"), pki.chain_pem()).unwrap();
+    pqx_test_support::tsa::openssl(
+        d,
+        &[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            "leaf.key",
+            "-in",
+            "chain.pem",
+            "-out",
+            "leaf.pfx",
+            "-passout",
+            "pass:password",
+        ],
+    );
+    let pfx = std::fs::read(d.join("leaf.pfx")).unwrap();
+    // PFX ::= SEQUENCE { version, authSafe, macData MacData }
+    // MacData ::= SEQUENCE { mac DigestInfo, macSalt OCTET STRING, iterations INTEGER }
+    let mut outer = Vec::<Any>::from_der(&pfx).unwrap();
+    let mut mac_data: Vec<Any> = outer[2].decode_as().unwrap();
+    assert_eq!(
+        mac_data[2].decode_as::<u32>().unwrap(),
+        2048,
+        "openssl's default"
+    );
+    mac_data[2] = Any::encode_from(&0x7FFF_FFFFu32).unwrap();
+    outer[2] = Any::encode_from(&mac_data).unwrap();
+    outer.to_der().unwrap()
+}
+
 #[test]
 fn a_pkcs12_file_asking_for_billions_of_iterations_is_refused_quickly() {
-    let bytes = include_bytes!("data/fuzz/pkcs12-mac-iterations-2e31.pfx");
-    let result = pqx_core::keys::SigningKey::from_pkcs12(bytes, "password", "hostile.pfx");
+    let bytes = pkcs12_asking_for_billions_of_mac_iterations();
+    let result = pqx_core::keys::SigningKey::from_pkcs12(&bytes, "password", "hostile.pfx");
     match result {
         Err(Error::Key { reason, .. }) => assert!(reason.contains("iterations"), "{reason}"),
         other => panic!("expected a key error, got {other:?}"),
