@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use super::super::finding::{RuleInfo, Severity};
 use super::super::section::Document;
-use super::super::source::{decode_text, is_module, is_section_candidate};
+use super::super::source::{decode_text, is_packaged_file};
 use super::super::token::{Token, TokenKind};
 use super::{Package, Report};
 
@@ -353,7 +353,7 @@ pub(crate) fn run_packaged(pkg: &Package<'_>, report: &mut Report<'_>) {
                 continue;
             }
             let why = match pkg.file(&name) {
-                Some(f) => secret_file(&name, Some(&decode_text(&f.bytes))),
+                Some(f) => packaged_file_secret(&name, &f.bytes),
                 None => match pkg.scanned_file(&name) {
                     Some(scanned) => scanned.secret,
                     None => secret_file(&name, None),
@@ -365,26 +365,16 @@ pub(crate) fn run_packaged(pkg: &Package<'_>, report: &mut Report<'_>) {
             }
         }
     }
-    for f in pkg.files {
-        let lower = f.name.to_ascii_lowercase();
-        let packaged_code = is_section_candidate(&f.name) || is_module(&f.name);
-        if packaged_code
-            || lower.ends_with(".png")
-            || lower.ends_with(".resx")
-            || reported.contains(&lower)
-        {
-            continue;
-        }
-        if let Some(why) = secret_file(&f.name, Some(&decode_text(&f.bytes))) {
-            report.at_position(&PACKAGED_SECRET, &f.name, 1, 1, format!("{} {why}", f.name));
-        }
-    }
-    for f in pkg.scanned {
-        if reported.contains(&f.name.to_ascii_lowercase()) {
-            continue;
-        }
-        if let Some(why) = f.secret {
-            report.at_position(&PACKAGED_SECRET, &f.name, 1, 1, format!("{} {why}", f.name));
+    // Data files, whether still held (a source built from files) or scanned as they were read.
+    let held = pkg
+        .files
+        .iter()
+        .filter(|f| !is_packaged_file(&f.name))
+        .map(|f| (f.name.as_str(), packaged_file_secret(&f.name, &f.bytes)));
+    let scanned = pkg.scanned.iter().map(|f| (f.name.as_str(), f.secret));
+    for (name, why) in held.chain(scanned) {
+        if let Some(why) = why.filter(|_| !reported.contains(&name.to_ascii_lowercase())) {
+            report.at_position(&PACKAGED_SECRET, name, 1, 1, format!("{name} {why}"));
         }
     }
 }
