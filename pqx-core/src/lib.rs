@@ -20,6 +20,7 @@ pub mod mez;
 pub mod opc;
 pub mod pack;
 pub mod parallel_digest;
+pub mod policy;
 mod random;
 pub mod report;
 pub mod sample;
@@ -27,7 +28,10 @@ pub mod sign;
 pub mod signature;
 pub mod test_pki;
 pub mod trust;
+pub mod verdict;
 pub mod verify;
 pub mod xml;
 
 pub use error::{Error, ErrorKind, Result};
+#[cfg(test)]
+mod policy_agreement_tests;

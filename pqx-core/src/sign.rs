@@ -35,8 +35,11 @@ use crate::opc::relationships::{self, rels_part_for, RELATIONSHIPS_CONTENT_TYPE}
 use crate::opc::signature_parts::*;
 use crate::opc::{Package, PartName, Relationship, Relationships, TargetMode};
 use crate::parallel_digest::ParallelHasher;
+use crate::policy::CertificatePolicy;
 use crate::signature::build::{build_signature, SignatureContent};
 use crate::signature::{ManifestReference, Selector, Transform};
+use crate::trust::TrustPolicy;
+use crate::verify::{verify_package, VerifyOptions};
 use base64::Engine as _;
 use std::collections::{BTreeMap, HashSet};
 use std::io::{Read, Seek, Write};
@@ -67,6 +70,12 @@ pub struct SignOptions {
     /// Time-stamps the new signature (RFC 3161) when set: the core stays HTTP-agnostic, the
     /// CLI plugs in [`crate::cms::http::HttpTimestamper`], tests a local TSA. Default none.
     pub timestamper: Option<Arc<dyn Timestamper>>,
+    /// What the signer certificate must be (default [`CertificatePolicy::code_signing`]): the
+    /// same value verification applies, so that what is signed verifies.
+    pub policy: CertificatePolicy,
+    /// Whom to trust when judging the signer before signing and the existing signatures
+    /// before countersigning (default: nobody, as `verify` without `--trusted-ca`).
+    pub trust: TrustPolicy,
 }
 
 impl std::fmt::Debug for SignOptions {
@@ -76,6 +85,8 @@ impl std::fmt::Debug for SignOptions {
             .field("mode", &self.mode)
             .field("time", &self.time)
             .field("timestamper", &self.timestamper.is_some())
+            .field("policy", &self.policy)
+            .field("trust", &self.trust)
             .finish()
     }
 }
@@ -87,6 +98,8 @@ impl Default for SignOptions {
             mode: SignMode::Auto,
             time: None,
             timestamper: None,
+            policy: CertificatePolicy::code_signing(),
+            trust: TrustPolicy::none(),
         }
     }
 }
@@ -140,8 +153,9 @@ fn b64(bytes: &[u8]) -> String {
 
 /// Signs `package` with `key`, writing the signed package to `out`.
 ///
-/// Refuses (before any work) a key that fails [`SigningKey::check_signing_policy`]: RSA below
-/// 2048 bits, a certificate whose EKU lacks code signing, a certificate not valid now.
+/// Refuses (before any work) a signer that [`SignOptions::policy`] refuses — the same
+/// judgement verification makes (see [`crate::policy`]) — and, when countersigning, a package
+/// whose existing signatures do not verify.
 /// On any later error `out` holds an incomplete archive (see the module documentation).
 pub fn sign_package<R: Read + Seek, W: Write + Seek>(
     package: &mut Package<R>,
@@ -150,8 +164,21 @@ pub fn sign_package<R: Read + Seek, W: Write + Seek>(
     out: W,
 ) -> Result<(W, SignOutcome)> {
     let now = options.time.unwrap_or_else(OffsetDateTime::now_utc);
-    key.check_signing_policy(now)?;
-    let layout = SignatureLayout::locate(package)?;
+    let layout = preflight(package, key, options, now)?;
+    write_signed(package, layout, key, options, now, out)
+}
+
+/// Writes the signed package: everything [`sign_package`] does after [`preflight`] accepted
+/// the signer and the package. Separate so that the policy-agreement tests can sign with a
+/// certificate the policy refuses and watch verification refuse it for the same reason.
+pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
+    package: &mut Package<R>,
+    layout: SignatureLayout,
+    key: &SigningKey,
+    options: &SignOptions,
+    now: OffsetDateTime,
+    out: W,
+) -> Result<(W, SignOutcome)> {
     let replace = options.mode == SignMode::Replace;
     let countersign = !replace && !layout.signatures.is_empty();
 
@@ -324,6 +351,50 @@ pub fn sign_package<R: Read + Seek, W: Write + Seek>(
             timestamp,
         },
     ))
+}
+
+/// What is checked before anything is written: the signer under the code-signing policy (the
+/// judgement `verify` will make, see [`crate::policy`]), the package's signature layout, and —
+/// when countersigning — that every existing signature verifies and covers the whole
+/// package. A countersignature vouches for what it signs; countersigning a tampered package
+/// would put a valid new signature on top of a broken one.
+fn preflight<R: Read + Seek>(
+    package: &mut Package<R>,
+    key: &SigningKey,
+    options: &SignOptions,
+    now: OffsetDateTime,
+) -> Result<SignatureLayout> {
+    options
+        .policy
+        .check_signer(key.certificate(), key.chain(), &options.trust, now)?;
+    let layout = SignatureLayout::locate(package)?;
+    if options.mode == SignMode::Replace || layout.signatures.is_empty() {
+        return Ok(layout);
+    }
+    let mut verify_options = VerifyOptions::with_policy(options.trust.clone()).at(now);
+    verify_options.signing = options.policy.clone();
+    verify_options.limits = package.limits();
+    let existing = verify_package(package, &verify_options)?;
+    if let Some(bad) = existing
+        .signatures
+        .iter()
+        .find(|c| c.status != crate::verdict::SignatureStatus::Success)
+    {
+        return Err(Error::SigningPolicy(format!(
+            "{}: the existing signature {} does not verify ({}: {}); countersigning would vouch for it — sign with --replace to start over",
+            package.what(),
+            bad.part,
+            bad.status.name(),
+            bad.reason.as_deref().unwrap_or("no reason given")
+        )));
+    }
+    if let Some(part) = existing.unsigned.first() {
+        return Err(Error::SigningPolicy(format!(
+            "{}: {part} is covered by no existing signature, and a countersignature covers only the signatures; sign with --replace to sign everything afresh",
+            package.what()
+        )));
+    }
+    Ok(layout)
 }
 
 /// A relationship target from `source`'s folder to `target`, relative when `target` lies below

@@ -100,6 +100,10 @@ pub enum CertKind {
     },
     /// An end-entity certificate (cA=false, digitalSignature + nonRepudiation).
     Leaf,
+    /// An end-entity certificate with no basicConstraints, only keyUsage digitalSignature
+    /// (and the spec's EKU): the shape PowerShell's `New-SelfSignedCertificate -Type
+    /// CodeSigningCert` makes when self-signed.
+    Bare,
 }
 
 /// Everything [`issue_certificate`] needs besides keys.
@@ -275,7 +279,9 @@ pub fn issue_certificate(
             issuer,
             enable_key_agreement: false,
             enable_key_encipherment: false,
+            include_subject_key_identifier: true,
         },
+        (CertKind::Bare, issuer) => Profile::Manual { issuer },
     };
     let signer = CertSigner {
         key: signer_key,
@@ -285,6 +291,13 @@ pub fn issue_certificate(
     let mut builder =
         CertificateBuilder::new(profile, random_serial()?, validity, subject, spki, &signer)
             .map_err(|e| err("builder", &e))?;
+    if spec.kind == CertKind::Bare {
+        builder
+            .add_extension(&x509_cert::ext::pkix::KeyUsage(
+                x509_cert::ext::pkix::KeyUsages::DigitalSignature.into(),
+            ))
+            .map_err(|e| err("key usage", &e))?;
+    }
     if !spec.eku.is_empty() {
         builder
             .add_extension(&ExtendedKeyUsage(spec.eku.clone()))

@@ -20,80 +20,58 @@
 //!    would load an unsigned part, so pqx does.
 
 use crate::certificate::Certificate;
-use crate::cms::timestamp::{check_token, fatal_chain_flags, TimestampCheck};
+use crate::cms::timestamp::check_token;
 use crate::digest::{DigestAlgorithm, Hasher};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::keys::verify_pkcs1v15;
 use crate::limits::Limits;
 use crate::opc::relationships::{self, RELATIONSHIPS_CONTENT_TYPE};
-use crate::opc::signature_parts::{SignatureLayout, ORIGIN_REL_TYPE};
+use crate::opc::signature_parts::{SignatureLayout, SignaturePartRef, ORIGIN_REL_TYPE};
 use crate::opc::{Package, PartName, Relationship};
+use crate::policy::{CertificatePolicy, EvaluationTime, Refusal, TimeSource};
 use crate::signature::parse::parse_signature;
-use crate::signature::{ManifestReference, Selector};
-use crate::trust::{apply_revocation, build_chain, Chain, ChainStatus, TrustPolicy};
+use crate::signature::{ManifestReference, ParsedSignature, Selector};
+use crate::trust::TrustPolicy;
+use crate::verdict::{fail, Failure};
+pub use crate::verdict::{SignatureCheck, SignatureStatus, TimestampCheck, Verification};
 use base64::Engine as _;
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{Read, Seek};
 use time::OffsetDateTime;
 
-/// Minimum RSA modulus size accepted for signers.
-pub const MIN_RSA_BITS: usize = 2048;
-
-/// The outcome of verifying a package or a signature: .NET's `VerifyResult` names, plus
-/// pqx's own where those say too little. See docs/FORMAT.md for each value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub enum SignatureStatus {
-    /// Every signature verified, every part and relationship is covered.
-    Success,
-    /// A SignatureValue, Object digest, part digest or content type does not match.
-    InvalidSignature,
-    /// No certificate for a signature (neither a certificate part nor KeyInfo/X509Data).
-    CertificateRequired,
-    /// The signer certificate is unacceptable: expired or not yet valid, key below 2048 bits,
-    /// no code-signing EKU, a CA certificate, a broken chain, or no unambiguous signer.
-    InvalidCertificate,
-    /// A part a signature references is missing.
-    ReferenceNotFound,
-    /// The package has no signature.
-    NotSigned,
-    /// (pqx) All signatures verify but a part or relationship is covered by none of them.
-    UnsignedParts,
-    /// (pqx) A signature part does not have the structure OPC signatures must have.
-    MalformedSignature,
-    /// (pqx) A signature uses an algorithm pqx does not accept (MD5, unknown URIs, non-RSA keys).
-    UnsupportedAlgorithm,
-}
-
-impl SignatureStatus {
-    /// The name printed in reports (`"Success"`, …).
-    pub fn name(self) -> &'static str {
-        match self {
-            SignatureStatus::Success => "Success",
-            SignatureStatus::InvalidSignature => "InvalidSignature",
-            SignatureStatus::CertificateRequired => "CertificateRequired",
-            SignatureStatus::InvalidCertificate => "InvalidCertificate",
-            SignatureStatus::ReferenceNotFound => "ReferenceNotFound",
-            SignatureStatus::NotSigned => "NotSigned",
-            SignatureStatus::UnsignedParts => "UnsignedParts",
-            SignatureStatus::MalformedSignature => "MalformedSignature",
-            SignatureStatus::UnsupportedAlgorithm => "UnsupportedAlgorithm",
-        }
-    }
-}
+/// Minimum RSA modulus size accepted for signers by the default policy
+/// ([`CertificatePolicy::code_signing`]).
+pub const MIN_RSA_BITS: usize = crate::policy::DEFAULT_MIN_RSA_BITS;
 
 /// What verification is checked against.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VerifyOptions {
     /// Trust anchors and pinned thumbprints (default: none — chains end in `UntrustedRoot`,
     /// as MakePQX reports on a machine that does not trust the root).
     pub policy: TrustPolicy,
+    /// What a signer certificate must be (default [`CertificatePolicy::code_signing`], the
+    /// same value signing applies).
+    pub signing: CertificatePolicy,
+    /// What a time-stamping authority's certificate must be (default
+    /// [`CertificatePolicy::time_stamping`]).
+    pub time_stamping: CertificatePolicy,
     /// The time certificates are evaluated at (default: now).
     pub now: Option<OffsetDateTime>,
     /// Resource limits for reading signature parts.
     pub limits: Limits,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions {
+            policy: TrustPolicy::default(),
+            signing: CertificatePolicy::code_signing(),
+            time_stamping: CertificatePolicy::time_stamping(),
+            now: None,
+            limits: Limits::default(),
+        }
+    }
 }
 
 impl VerifyOptions {
@@ -110,129 +88,6 @@ impl VerifyOptions {
         self.now = Some(t);
         self
     }
-}
-
-/// The verification of one signature part.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SignatureCheck {
-    /// The signature part.
-    pub part: PartName,
-    /// Its status.
-    pub status: SignatureStatus,
-    /// Why, when not `Success`.
-    pub reason: Option<String>,
-    /// The signer certificate, when one was found.
-    pub signer: Option<Certificate>,
-    /// The chain built for the signer.
-    pub chain: Option<Chain>,
-    /// Digest algorithm of the manifest references.
-    pub digest: Option<DigestAlgorithm>,
-    /// Digest of the RSA signature method.
-    pub signature_method: Option<DigestAlgorithm>,
-    /// The SignatureTime value as written (claimed by the signer).
-    pub signing_time: Option<String>,
-    /// Signature parts this signature covers (it is a countersignature of those).
-    pub countersigns: Vec<PartName>,
-    /// Content parts this signature covers.
-    pub covered_parts: Vec<PartName>,
-    /// Relationship parts and the selectors this signature covers them with.
-    pub covered_relationships: Vec<(PartName, Vec<Selector>)>,
-    /// Non-fatal findings (weak SHA-1, …).
-    pub warnings: Vec<String>,
-    /// The embedded RFC 3161 timestamp's verdict, when the signature carries one.
-    pub timestamp: Option<TimestampCheck>,
-}
-
-impl SignatureCheck {
-    /// A check of `part` that has found nothing yet (status `Success` until something fails).
-    pub(crate) fn new(part: PartName) -> Self {
-        SignatureCheck {
-            part,
-            status: SignatureStatus::Success,
-            reason: None,
-            signer: None,
-            chain: None,
-            digest: None,
-            signature_method: None,
-            signing_time: None,
-            countersigns: Vec::new(),
-            covered_parts: Vec::new(),
-            covered_relationships: Vec::new(),
-            warnings: Vec::new(),
-            timestamp: None,
-        }
-    }
-
-    /// Whether the signer chains to the trust policy and, when a timestamp fixed the time
-    /// the signer was judged at, the time-stamping authority does too (the time is only as
-    /// trustworthy as the TSA).
-    pub fn is_trusted(&self) -> bool {
-        self.chain.as_ref().is_some_and(|c| c.trusted)
-            && self
-                .timestamp
-                .as_ref()
-                .is_none_or(TimestampCheck::is_trusted)
-    }
-}
-
-/// The verification of a whole package.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct Verification {
-    /// The overall status: the first failing signature's, else `UnsignedParts` when something
-    /// is not covered, else `Success` (or `NotSigned`).
-    pub status: SignatureStatus,
-    /// Each signature, in origin-relationship order.
-    pub signatures: Vec<SignatureCheck>,
-    /// Parts and relationships no valid signature covers (`/x.pq`, `/_rels/.rels#R1`).
-    pub unsigned: Vec<String>,
-    /// Package-level warnings.
-    pub warnings: Vec<String>,
-}
-
-impl Verification {
-    /// Whether the package verified (`Success`).
-    pub fn is_valid(&self) -> bool {
-        self.status == SignatureStatus::Success
-    }
-
-    /// Whether it verified and every signer chains to the trust policy (and every
-    /// time-stamping authority relied on, see [`SignatureCheck::is_trusted`]).
-    pub fn is_trusted(&self) -> bool {
-        self.is_valid() && self.signatures.iter().all(SignatureCheck::is_trusted)
-    }
-
-    /// A verification made of `checks` (used for a detached CMS signature).
-    pub(crate) fn from_checks(
-        status: SignatureStatus,
-        signatures: Vec<SignatureCheck>,
-        warnings: Vec<String>,
-    ) -> Self {
-        Verification {
-            status,
-            signatures,
-            unsigned: Vec::new(),
-            warnings,
-        }
-    }
-}
-
-struct Failure(SignatureStatus, String);
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        let status = match e.kind() {
-            ErrorKind::UnsupportedAlgorithm => SignatureStatus::UnsupportedAlgorithm,
-            ErrorKind::Certificate => SignatureStatus::InvalidCertificate,
-            _ => SignatureStatus::MalformedSignature,
-        };
-        Failure(status, e.to_string())
-    }
-}
-
-fn fail<T>(status: SignatureStatus, reason: impl Into<String>) -> std::result::Result<T, Failure> {
-    Err(Failure(status, reason.into()))
 }
 
 /// A digest still to be computed in the streaming pass.
@@ -313,6 +168,8 @@ pub fn verify_bytes(bytes: &[u8], what: &str, options: &VerifyOptions) -> Result
     verify_package(&mut p, options)
 }
 
+/// Verifies signature `index` of the layout, phase by phase; the first failing phase decides
+/// the signature's status. Raw-part digests are queued in `pending` for the streaming pass.
 fn check_signature<R: Read + Seek>(
     package: &mut Package<R>,
     layout: &SignatureLayout,
@@ -325,8 +182,25 @@ fn check_signature<R: Read + Seek>(
     let Some(sig_ref) = layout.signatures.get(index) else {
         return fail(SignatureStatus::MalformedSignature, "no such signature");
     };
-    let name = sig_ref.part.as_str().to_owned();
-    let part = package.part(&sig_ref.part).cloned().ok_or_else(|| {
+    let sig = read_signature(package, &sig_ref.part, options, check)?;
+    let signer = choose_signer(package, sig_ref, &sig, check)?;
+    check_reference_targets(package, &sig)?;
+    check_cryptography(&signer.certificate, &sig, options)?;
+    let time = evaluation_time(&sig, &signer.certificate, options, now, check)?;
+    check_manifest(package, layout, index, &sig, options, check, pending)?;
+    judge_signer(&signer, Some(sig.signing_time), time, options, check)
+}
+
+/// Phase 1 — the signature part, parsed with .NET's structural rules
+/// ([`parse_signature`]); records the claimed time and the algorithms.
+fn read_signature<R: Read + Seek>(
+    package: &mut Package<R>,
+    part_name: &PartName,
+    options: &VerifyOptions,
+    check: &mut SignatureCheck,
+) -> std::result::Result<ParsedSignature, Failure> {
+    let name = part_name.as_str().to_owned();
+    let part = package.part(part_name).cloned().ok_or_else(|| {
         Failure(
             SignatureStatus::ReferenceNotFound,
             format!("{name} is missing"),
@@ -337,8 +211,32 @@ fn check_signature<R: Read + Seek>(
     check.signing_time = Some(sig.signing_time_text.1.clone());
     check.signature_method = Some(sig.signature_method);
     check.digest = sig.references.first().map(|r| r.digest);
+    if sig.signature_method.is_weak()
+        || sig.object_digest_method.is_weak()
+        || sig.references.iter().any(|r| r.digest.is_weak())
+    {
+        check.warnings.push("uses SHA-1, which is weak".to_owned());
+    }
+    Ok(sig)
+}
 
-    // The signer: a certificate part first (as .NET), else the first KeyInfo certificate.
+/// The signer certificate and the others the signature carries.
+pub(crate) struct Signer {
+    /// The signer.
+    pub(crate) certificate: Certificate,
+    /// The other certificates (candidate issuers), signer excluded.
+    pub(crate) others: Vec<Certificate>,
+}
+
+/// Phase 2 — the signer: a certificate part first (as .NET), else the first KeyInfo
+/// certificate; refused when there is none (`CertificateRequired`) or when the first
+/// certificate issued another one in the signature (no unambiguous signer).
+fn choose_signer<R: Read + Seek>(
+    package: &mut Package<R>,
+    sig_ref: &SignaturePartRef,
+    sig: &ParsedSignature,
+    check: &mut SignatureCheck,
+) -> std::result::Result<Signer, Failure> {
     let mut pool: Vec<Certificate> = Vec::new();
     for c in &sig_ref.certificate_parts {
         let p = package.part(c).cloned().ok_or_else(|| {
@@ -354,31 +252,41 @@ fn check_signature<R: Read + Seek>(
         );
     }
     pool.extend(sig.key_info_certificates.iter().cloned());
-    let Some(signer) = pool.first().cloned() else {
+    let Some(certificate) = pool.first().cloned() else {
         return fail(
             SignatureStatus::CertificateRequired,
-            format!("{name} has neither a certificate part nor a KeyInfo certificate"),
+            format!(
+                "{} has neither a certificate part nor a KeyInfo certificate",
+                sig_ref.part
+            ),
         );
     };
-    check.signer = Some(signer.clone());
+    check.signer = Some(certificate.clone());
     let others: Vec<Certificate> = pool
         .iter()
         .skip(1)
-        .filter(|c| c.der() != signer.der())
+        .filter(|c| c.der() != certificate.der())
         .cloned()
         .collect();
     if others
         .iter()
-        .any(|c| c.is_issued_by(&signer) && !c.is_self_issued())
+        .any(|c| c.is_issued_by(&certificate) && !c.is_self_issued())
     {
         return fail(SignatureStatus::InvalidCertificate, "several certificates and no unambiguous signer: the first certificate issued another one in the signature");
     }
+    Ok(Signer {
+        certificate,
+        others,
+    })
+}
 
-    // References: existence and content types (as .NET, before the cryptography).
-    for r in &sig.references {
-        if r.selectors().is_some() {
-            continue;
-        }
+/// Phase 3 — every referenced part exists (`ReferenceNotFound`) and has the content type the
+/// reference names (case-sensitively, as .NET), before any cryptography.
+fn check_reference_targets<R: Read + Seek>(
+    package: &Package<R>,
+    sig: &ParsedSignature,
+) -> std::result::Result<(), Failure> {
+    for r in sig.references.iter().filter(|r| r.selectors().is_none()) {
         let Some(target) = package.part(&r.part) else {
             return fail(
                 SignatureStatus::ReferenceNotFound,
@@ -395,16 +303,29 @@ fn check_signature<R: Read + Seek>(
             );
         }
     }
+    Ok(())
+}
 
-    // SignatureValue and the package Object.
+/// Phase 4 — the RSA SignatureValue over C14N(SignedInfo) with the signer's key, and the
+/// package Object against its digest in SignedInfo. The key must be acceptable to the
+/// code-signing policy before it is used at all.
+fn check_cryptography(
+    signer: &Certificate,
+    sig: &ParsedSignature,
+    options: &VerifyOptions,
+) -> std::result::Result<(), Failure> {
     let public_key = signer
         .rsa_public_key()
         .map_err(|e| Failure(SignatureStatus::UnsupportedAlgorithm, e.to_string()))?;
     let bits = signer.key_bits().unwrap_or(0);
-    if bits < MIN_RSA_BITS {
+    if bits < options.signing.min_rsa_bits {
         return fail(
             SignatureStatus::InvalidCertificate,
-            format!("the signer's RSA key has {bits} bits (minimum {MIN_RSA_BITS})"),
+            Refusal::KeyTooSmall {
+                bits,
+                minimum: options.signing.min_rsa_bits,
+            }
+            .to_string(),
         );
     }
     if !verify_pkcs1v15(
@@ -424,69 +345,109 @@ fn check_signature<R: Read + Seek>(
             "the package Object does not match its digest in SignedInfo",
         );
     }
-    // The timestamp: when valid, the time the signer is judged at.
-    let mut evaluation = now;
-    if let Some(ts) = &sig.timestamp {
-        let tc = check_token(&ts.token, &sig.signature_value, &options.policy);
-        let verdict = (tc.status, tc.reason.clone());
-        let time = tc.time;
-        check.timestamp = Some(tc);
-        match (verdict, time) {
-            ((SignatureStatus::Success, _), Some(t)) => {
-                evaluation = t;
-                if sig.signing_time > t + time::Duration::minutes(5) {
-                    check.warnings.push(format!(
-                        "the SignatureTime claims {}, after the timestamp's time {}",
-                        crate::certificate::format_report_time(sig.signing_time),
-                        crate::certificate::format_report_time(t)
-                    ));
-                }
-            }
-            ((status, reason), _) => {
-                return fail(
-                    if status == SignatureStatus::Success {
-                        SignatureStatus::MalformedSignature
-                    } else {
-                        status
-                    },
-                    reason.unwrap_or_else(|| "the time-stamp token has no time".into()),
-                )
-            }
-        }
-    }
-    if sig.signature_method.is_weak()
-        || sig.object_digest_method.is_weak()
-        || sig.references.iter().any(|r| r.digest.is_weak())
-    {
-        check.warnings.push("uses SHA-1, which is weak".to_owned());
-    }
+    Ok(())
+}
 
-    // Manifest references: relationships and canonicalized parts now, raw parts in the pass.
+/// The time a signer is judged at, and where it came from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EvaluationPoint {
+    /// The time.
+    pub(crate) at: OffsetDateTime,
+    /// Its source.
+    pub(crate) source: TimeSource,
+}
+
+/// Phase 5 — the timestamp. A token that does not verify fails the signature (it is never
+/// silently ignored). A valid token moves the evaluation time to its own only when the
+/// code-signing policy says so ([`EvaluationTime::NowOrTrustedTimestamp`]) *and* its
+/// authority chains to the trust policy; otherwise the signer is judged now, and a warning
+/// says the timestamp was not relied on.
+fn evaluation_time(
+    sig: &ParsedSignature,
+    signer: &Certificate,
+    options: &VerifyOptions,
+    now: OffsetDateTime,
+    check: &mut SignatureCheck,
+) -> std::result::Result<EvaluationPoint, Failure> {
+    let current = EvaluationPoint {
+        at: now,
+        source: TimeSource::Now,
+    };
+    let Some(ts) = &sig.timestamp else {
+        return Ok(current);
+    };
+    let tc = check_token(
+        &ts.token,
+        &sig.signature_value,
+        &options.time_stamping,
+        &options.policy,
+    );
+    let verdict = (tc.status, tc.reason.clone(), tc.time);
+    let trusted = tc.is_trusted();
+    let own = tc.authority.as_ref() == Some(signer);
+    check.timestamp = Some(tc);
+    let t = match verdict {
+        (SignatureStatus::Success, _, Some(t)) => t,
+        (status, reason, _) => {
+            return fail(
+                if status == SignatureStatus::Success {
+                    SignatureStatus::MalformedSignature
+                } else {
+                    status
+                },
+                reason.unwrap_or_else(|| "the time-stamp token has no time".into()),
+            )
+        }
+    };
+    if own {
+        return fail(
+            SignatureStatus::InvalidCertificate,
+            "the time-stamp token is signed by the signer's own certificate: a signer cannot vouch for the time of its own signature",
+        );
+    }
+    if sig.signing_time > t + time::Duration::minutes(5) {
+        check.warnings.push(format!(
+            "the SignatureTime claims {}, after the timestamp's time {}",
+            crate::certificate::format_report_time(sig.signing_time),
+            crate::certificate::format_report_time(t)
+        ));
+    }
+    if options.signing.evaluation_time != EvaluationTime::NowOrTrustedTimestamp {
+        return Ok(current);
+    }
+    if !trusted {
+        check.warnings.push(
+            "the timestamp's authority does not chain to the trust policy: the signer is judged now, not at the timestamp's time".to_owned(),
+        );
+        return Ok(current);
+    }
+    Ok(EvaluationPoint {
+        at: t,
+        source: TimeSource::Timestamp,
+    })
+}
+
+/// Phase 6 — the manifest: relationship references re-run and compared now, canonicalized
+/// parts digested now, raw parts queued for the streaming pass; records what is covered.
+fn check_manifest<R: Read + Seek>(
+    package: &mut Package<R>,
+    layout: &SignatureLayout,
+    index: usize,
+    sig: &ParsedSignature,
+    options: &VerifyOptions,
+    check: &mut SignatureCheck,
+    pending: &mut Vec<PendingDigest>,
+) -> std::result::Result<(), Failure> {
     for r in &sig.references {
         if let Some(selectors) = r.selectors() {
             check_relationship_reference(package, r, selectors)?;
             check
                 .covered_relationships
                 .push((r.part.clone(), selectors.to_vec()));
-        } else if r.canonicalizes() {
-            let p = package.part(&r.part).cloned().ok_or_else(|| {
-                Failure(
-                    SignatureStatus::ReferenceNotFound,
-                    format!("{} is missing", r.part),
-                )
-            })?;
-            let bytes = package.read_part(&p, options.limits.max_xml_size)?;
-            let text = crate::xml::decode_text(&bytes, p.name.as_str())?;
-            let doc = crate::xml::parse(text, p.name.as_str(), &options.limits)?;
-            let digest = r
-                .digest
-                .digest(crate::xml::canonicalize_document(&doc).as_bytes());
-            if b64(&digest) != r.digest_value {
-                return fail(
-                    SignatureStatus::InvalidSignature,
-                    format!("{} was changed after signing (digest mismatch)", r.part),
-                );
-            }
+            continue;
+        }
+        if r.canonicalizes() {
+            check_canonicalized_part(package, r, options)?;
         } else {
             pending.push(PendingDigest {
                 signature: index,
@@ -495,23 +456,67 @@ fn check_signature<R: Read + Seek>(
                 expected: r.digest_value.clone(),
             });
         }
-        if r.selectors().is_none() {
-            if layout.signatures.iter().any(|s| s.part == r.part) {
-                check.countersigns.push(r.part.clone());
-            } else {
-                check.covered_parts.push(r.part.clone());
-            }
+        if layout.signatures.iter().any(|s| s.part == r.part) {
+            check.countersigns.push(r.part.clone());
+        } else {
+            check.covered_parts.push(r.part.clone());
         }
     }
+    Ok(())
+}
 
-    // The certificate.
-    let times = CertificateTimes {
-        claimed: Some(sig.signing_time),
-        evaluation,
-        timestamped: sig.timestamp.is_some(),
-    };
-    certificate_verdict(&signer, &others, times, options, check)
-        .map_err(|(status, reason)| Failure(status, reason))
+/// Digests a part referenced with the C14N transform (a countersigned signature part).
+fn check_canonicalized_part<R: Read + Seek>(
+    package: &mut Package<R>,
+    r: &ManifestReference,
+    options: &VerifyOptions,
+) -> std::result::Result<(), Failure> {
+    let p = package.part(&r.part).cloned().ok_or_else(|| {
+        Failure(
+            SignatureStatus::ReferenceNotFound,
+            format!("{} is missing", r.part),
+        )
+    })?;
+    let bytes = package.read_part(&p, options.limits.max_xml_size)?;
+    let text = crate::xml::decode_text(&bytes, p.name.as_str())?;
+    let doc = crate::xml::parse(text, p.name.as_str(), &options.limits)?;
+    let digest = r
+        .digest
+        .digest(crate::xml::canonicalize_document(&doc).as_bytes());
+    if b64(&digest) != r.digest_value {
+        return fail(
+            SignatureStatus::InvalidSignature,
+            format!("{} was changed after signing (digest mismatch)", r.part),
+        );
+    }
+    Ok(())
+}
+
+/// Phase 7 — the signer certificate under the code-signing policy
+/// ([`CertificatePolicy::judge`]) at the evaluation time, and valid at the time the signature
+/// claims. Shared by package signatures and detached CMS signatures; records the chain.
+pub(crate) fn judge_signer(
+    signer: &Signer,
+    claimed: Option<OffsetDateTime>,
+    time: EvaluationPoint,
+    options: &VerifyOptions,
+    check: &mut SignatureCheck,
+) -> std::result::Result<(), Failure> {
+    let judgement = options.signing.judge(
+        &signer.certificate,
+        &signer.others,
+        &options.policy,
+        time.at,
+        time.source,
+    );
+    check.chain = Some(judgement.chain);
+    let refusal = judgement.refusal.or_else(|| {
+        claimed.and_then(|c| options.signing.check_claimed_time(&signer.certificate, c))
+    });
+    match refusal {
+        Some(r) => fail(SignatureStatus::InvalidCertificate, r.to_string()),
+        None => Ok(()),
+    }
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -591,80 +596,6 @@ impl<'a> SelectorSet<'a> {
     fn selects(&self, rel: &Relationship) -> bool {
         self.ids.contains(rel.id.as_str()) || self.types.contains(rel.rel_type.as_str())
     }
-}
-
-/// The times a signer certificate is judged at.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct CertificateTimes {
-    /// The signing time the signature claims (SignatureTime, CMS signing-time), if any.
-    pub(crate) claimed: Option<OffsetDateTime>,
-    /// The time the certificate and chain must be valid at: a valid timestamp's, else now.
-    pub(crate) evaluation: OffsetDateTime,
-    /// Whether `evaluation` comes from a timestamp (for the messages).
-    pub(crate) timestamped: bool,
-}
-
-/// The verdict on a signer certificate, shared by package signatures and detached CMS
-/// signatures: not a CA, code signing allowed by its EKU (when it has one), valid at the
-/// claimed signing time and at the evaluation time, no fatal chain flag, not revoked at or
-/// before the evaluation time. Records the chain in `check`.
-pub(crate) fn certificate_verdict(
-    signer: &Certificate,
-    others: &[Certificate],
-    times: CertificateTimes,
-    options: &VerifyOptions,
-    check: &mut SignatureCheck,
-) -> std::result::Result<(), (SignatureStatus, String)> {
-    let invalid = |m: String| Err((SignatureStatus::InvalidCertificate, m));
-    let bits = signer.key_bits().unwrap_or(0);
-    if bits < MIN_RSA_BITS {
-        return invalid(format!(
-            "the signer's RSA key has {bits} bits (minimum {MIN_RSA_BITS})"
-        ));
-    }
-    let mut chain = build_chain(signer, others, &options.policy, times.evaluation);
-    let revoked = apply_revocation(&mut chain, &options.policy, times.evaluation);
-    let errors = chain.status.errors();
-    check.chain = Some(chain);
-    if signer.is_ca() {
-        return invalid("the signer certificate is a CA certificate".into());
-    }
-    if signer.allows_code_signing() == Some(false) {
-        return invalid(
-            "the signer certificate is not for code signing (its EKU lacks 1.3.6.1.5.5.7.3.3)"
-                .into(),
-        );
-    }
-    if let Some(claimed) = times.claimed {
-        if !signer.is_valid_at(claimed) {
-            return invalid(
-                "the signer certificate was not valid at the signing time the signature claims"
-                    .into(),
-            );
-        }
-    }
-    if !signer.is_valid_at(times.evaluation) {
-        return invalid(if times.timestamped {
-            format!(
-                "the signer certificate was not valid at the timestamp's time {}",
-                crate::certificate::format_report_time(times.evaluation)
-            )
-        } else {
-            "the signer certificate is expired or not yet valid (and there is no trusted timestamp)"
-                .into()
-        });
-    }
-    if let Err(e) = revoked {
-        return invalid(format!("revocation: {e}"));
-    }
-    let fatal = errors.bits() & fatal_chain_flags().bits();
-    if fatal != 0 {
-        return invalid(format!(
-            "certificate chain: {}",
-            ChainStatus::from_bits(fatal).to_dotnet_string()
-        ));
-    }
-    Ok(())
 }
 
 /// The single streaming pass: each part with pending digests is read once, every requested

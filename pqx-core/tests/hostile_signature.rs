@@ -277,7 +277,7 @@ fn rejects_a_signer_expired_now_without_a_timestamp() {
     let pqx = edit_and_resign(&signed(), &key(), |x| {
         with_key_info(x, &key_info(&[&cert, &pki().intermediate]))
     });
-    assert_refused(&pqx, SignatureStatus::InvalidCertificate, "valid");
+    assert_refused(&pqx, SignatureStatus::InvalidCertificate, "expired on");
 }
 
 #[test]

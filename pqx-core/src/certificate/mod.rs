@@ -11,6 +11,9 @@
 
 mod name;
 pub(crate) mod pem;
+mod usage;
+
+pub use usage::KeyPurpose;
 
 use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
@@ -225,7 +228,7 @@ impl Certificate {
         Some(self.extended_key_usage()?.contains(&oid))
     }
 
-    fn extended_key_usage(&self) -> Option<Vec<ObjectIdentifier>> {
+    pub(crate) fn extended_key_usage(&self) -> Option<Vec<ObjectIdentifier>> {
         let ext = self.extension(ID_CE_EXT_KEY_USAGE)?;
         Some(
             ExtendedKeyUsage::from_der(ext.extn_value.as_bytes())
@@ -234,7 +237,7 @@ impl Certificate {
         )
     }
 
-    fn extension(&self, oid: ObjectIdentifier) -> Option<&x509_cert::ext::Extension> {
+    pub(crate) fn extension(&self, oid: ObjectIdentifier) -> Option<&x509_cert::ext::Extension> {
         self.cert
             .tbs_certificate
             .extensions

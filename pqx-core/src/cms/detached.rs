@@ -30,10 +30,9 @@ use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
 use crate::keys::SigningKey;
 use crate::opc::PartName;
-use crate::verify::{
-    certificate_verdict, CertificateTimes, SignatureCheck, SignatureStatus, Verification,
-    VerifyOptions,
-};
+use crate::policy::{CertificatePolicy, TimeSource};
+use crate::verdict::{Failure, SignatureCheck, SignatureStatus, Verification};
+use crate::verify::{judge_signer, EvaluationPoint, Signer, VerifyOptions};
 use cms::builder::{SignedDataBuilder, SignerInfoBuilder};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::signed_data::{EncapsulatedContentInfo, SignerIdentifier};
@@ -85,7 +84,12 @@ pub fn sign_detached(
     digest: DigestAlgorithm,
     signing_time: OffsetDateTime,
 ) -> Result<Vec<u8>> {
-    key.check_signing_policy(signing_time)?;
+    CertificatePolicy::code_signing().check_signer(
+        key.certificate(),
+        key.chain(),
+        &crate::trust::TrustPolicy::none(),
+        signing_time,
+    )?;
     let cert = key.certificate();
     let tbs = &cert.inner().tbs_certificate;
     let eci = EncapsulatedContentInfo {
@@ -219,13 +223,10 @@ fn check_detached(
     let signer = match verify_signer_detailed(&sd, content, false) {
         Ok(s) => s,
         Err(SignerFailure { mismatch, error }) => {
-            let status = match error.kind() {
-                crate::ErrorKind::UnsupportedAlgorithm => SignatureStatus::UnsupportedAlgorithm,
-                crate::ErrorKind::Certificate => SignatureStatus::InvalidCertificate,
-                _ if mismatch => SignatureStatus::InvalidSignature,
-                _ => SignatureStatus::MalformedSignature,
-            };
-            return Err((status, error.to_string()));
+            return Err((
+                SignatureStatus::classify(&error, mismatch),
+                error.to_string(),
+            ));
         }
     };
     check.signer = Some(signer.certificate.clone());
@@ -241,10 +242,14 @@ fn check_detached(
         .filter(|c| **c != signer.certificate)
         .cloned()
         .collect();
-    let times = CertificateTimes {
-        claimed: signer.signing_time,
-        evaluation: now,
-        timestamped: false,
+    let time = EvaluationPoint {
+        at: now,
+        source: TimeSource::Now,
     };
-    certificate_verdict(&signer.certificate, &others, times, options, check)
+    let claimed = signer.signing_time;
+    let signer = Signer {
+        certificate: signer.certificate,
+        others,
+    };
+    judge_signer(&signer, claimed, time, options, check).map_err(|Failure(s, r)| (s, r))
 }

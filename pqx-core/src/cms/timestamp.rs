@@ -26,10 +26,11 @@ use super::signer_info::{parse_signed_data, to_offset, verify_signer_detailed, S
 use crate::certificate::Certificate;
 use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
-use crate::trust::{build_chain, Chain, ChainStatus, TrustPolicy, TrustSource};
-use crate::verify::SignatureStatus;
+use crate::policy::{CertificatePolicy, TimeSource};
+use crate::trust::TrustPolicy;
+use crate::verdict::SignatureStatus;
+pub use crate::verdict::TimestampCheck;
 use cmpv2::status::PkiStatus;
-use const_oid::db::rfc5280::ID_KP_TIME_STAMPING;
 use const_oid::ObjectIdentifier;
 use der::asn1::{Int, Null, OctetString};
 use der::{Any, Decode, Encode, Tag, Tagged};
@@ -225,13 +226,14 @@ fn open_token(token: &[u8]) -> std::result::Result<VerifiedToken, SignerFailure>
     let tst =
         TstInfo::from_der(tst_der).map_err(|e| Error::Cms(format!("malformed TSTInfo: {e}")))?;
     let signer = verify_signer_detailed(&sd, tst_der, true)?;
-    if signer.certificate.has_eku(ID_KP_TIME_STAMPING) != Some(true) {
+    let purpose = CertificatePolicy::time_stamping().purpose;
+    if !purpose.allows_end_entity(&signer.certificate) {
         return Err(SignerFailure {
             mismatch: false,
             error: Error::certificate(
                 Some("time-stamp token"),
                 format!(
-                    "the TSA certificate {} ({}) lacks the time-stamping extended key usage (1.3.6.1.5.5.7.3.8)",
+                    "the TSA certificate {} ({}) is not a time-stamping authority's: its extended key usage must be critical and list only time stamping (1.3.6.1.5.5.7.3.8), RFC 3161 §2.3",
                     signer.certificate.subject(),
                     signer.certificate.thumbprint_sha1()
                 ),
@@ -270,65 +272,25 @@ pub fn verify_token(token: &[u8], message: &[u8]) -> Result<VerifiedToken> {
     Ok(t)
 }
 
-/// The verdict on an embedded token, for reports.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TimestampCheck {
-    /// `Success` when the token is valid; otherwise the status it gives the signature
-    /// (`InvalidSignature` for a token that does not verify or stamps another signature,
-    /// `InvalidCertificate` for a TSA certificate problem, `UnsupportedAlgorithm`,
-    /// `MalformedSignature`).
-    pub status: SignatureStatus,
-    /// Why, when not valid.
-    pub reason: Option<String>,
-    /// `genTime`, once the token's signature verified.
-    pub time: Option<OffsetDateTime>,
-    /// The TSA certificate, once found.
-    pub authority: Option<Certificate>,
-    /// The TSA chain, built at `time`.
-    pub chain: Option<Chain>,
-}
-
-impl TimestampCheck {
-    /// Whether the token is valid, so the signer may be evaluated at its time.
-    pub fn is_valid(&self) -> bool {
-        self.status == SignatureStatus::Success
-    }
-
-    /// Valid and the TSA chains to the trust policy (anchor or pin).
-    pub fn is_trusted(&self) -> bool {
-        self.is_valid() && self.chain.as_ref().is_some_and(|c| c.trusted)
-    }
-
-    fn failed(status: SignatureStatus, reason: String) -> Self {
-        TimestampCheck {
-            status,
-            reason: Some(reason),
-            time: None,
-            authority: None,
-            chain: None,
-        }
-    }
-}
-
 /// Checks the token embedded in a signature whose decoded SignatureValue is `signature_value`:
-/// [`verify_token`], then the TSA chain at the token's time under `policy` — fatal chain
-/// errors (a bad signature, not time valid, basic constraints, cycle, distrust) and
-/// revocation at or before the token's time make it invalid; an untrusted root or partial
-/// chain does not (it is reported, as for signers), but then [`TimestampCheck::is_trusted`]
-/// is false.
-pub fn check_token(token: &[u8], signature_value: &[u8], policy: &TrustPolicy) -> TimestampCheck {
+/// [`verify_token`], then the authority under `tsa_policy` at the token's time, with `trust`
+/// deciding whom to trust ([`CertificatePolicy::judge`]): a refusal (fatal chain flag,
+/// revocation at or before the token's time, wrong usage) makes it invalid; an untrusted
+/// root or partial chain does not (it is reported, as for signers), but then
+/// [`TimestampCheck::is_trusted`] is false and the token moves no evaluation time.
+pub fn check_token(
+    token: &[u8],
+    signature_value: &[u8],
+    tsa_policy: &CertificatePolicy,
+    trust: &TrustPolicy,
+) -> TimestampCheck {
     let t = match open_token(token) {
         Ok(t) => t,
         Err(SignerFailure { mismatch, error }) => {
-            let status = match error.kind() {
-                crate::ErrorKind::UnsupportedAlgorithm => SignatureStatus::UnsupportedAlgorithm,
-                crate::ErrorKind::Certificate => SignatureStatus::InvalidCertificate,
-                crate::ErrorKind::LimitExceeded => SignatureStatus::MalformedSignature,
-                _ if mismatch => SignatureStatus::InvalidSignature,
-                _ => SignatureStatus::MalformedSignature,
-            };
-            return TimestampCheck::failed(status, format!("time-stamp token: {error}"));
+            return TimestampCheck::failed(
+                SignatureStatus::classify(&error, mismatch),
+                format!("time-stamp token: {error}"),
+            );
         }
     };
     let mut check = TimestampCheck {
@@ -349,67 +311,13 @@ pub fn check_token(token: &[u8], signature_value: &[u8], policy: &TrustPolicy) -
         .filter(|c| **c != t.authority)
         .cloned()
         .collect();
-    let mut chain = tsa_chain(&t.authority, &others, policy, t.time);
-    let revoked = crate::trust::apply_revocation(&mut chain, policy, t.time);
-    let fatal = chain.status.bits() & fatal_chain_flags().bits();
-    if let Err(e) = revoked {
+    let judgement = tsa_policy.judge(&t.authority, &others, trust, t.time, TimeSource::Timestamp);
+    if let Some(refusal) = judgement.refusal {
         check.status = SignatureStatus::InvalidCertificate;
-        check.reason = Some(format!("time-stamp authority: {e}"));
-    } else if fatal != 0 {
-        check.status = SignatureStatus::InvalidCertificate;
-        check.reason = Some(format!(
-            "time-stamp authority certificate chain at {}: {}",
-            crate::certificate::format_report_time(t.time),
-            ChainStatus::from_bits(fatal).to_dotnet_string()
-        ));
+        check.reason = Some(format!("time-stamp authority: {refusal}"));
     }
-    check.chain = Some(chain);
+    check.chain = Some(judgement.chain);
     check
-}
-
-/// Chain flags that make a certificate chain unacceptable (an untrusted root or a partial
-/// chain is reported but accepted, as MakePQX does).
-pub(crate) fn fatal_chain_flags() -> ChainStatus {
-    ChainStatus::NOT_TIME_VALID
-        | ChainStatus::NOT_SIGNATURE_VALID
-        | ChainStatus::NOT_VALID_FOR_USAGE
-        | ChainStatus::CYCLIC
-        | ChainStatus::INVALID_BASIC_CONSTRAINTS
-        | ChainStatus::EXPLICIT_DISTRUST
-        | ChainStatus::REVOKED
-}
-
-/// [`build_chain`] for a TSA certificate. `build_chain` judges a *code signer*, so it flags a
-/// leaf whose EKU lacks code signing as `NotValidForUsage` — which every proper TSA
-/// certificate is (its EKU is time-stamping only, RFC 3161 §2.3). That flag is taken off the
-/// TSA's own element here (its usage is checked separately, for the time-stamping EKU), and
-/// the verdict recomputed: no error flags, and the chain reaches an anchor or holds a pin.
-fn tsa_chain(
-    tsa: &Certificate,
-    others: &[Certificate],
-    policy: &TrustPolicy,
-    at: OffsetDateTime,
-) -> Chain {
-    let mut chain = build_chain(tsa, others, policy, at);
-    if let Some(first) = chain.elements.first_mut() {
-        first.status.remove(ChainStatus::NOT_VALID_FOR_USAGE);
-    }
-    chain.status = chain
-        .elements
-        .iter()
-        .fold(ChainStatus::NO_ERROR, |acc, e| acc | e.status);
-    let anchored = chain.top().is_some_and(|c| policy.is_anchor(c));
-    let pinned = chain
-        .elements
-        .iter()
-        .any(|e| policy.is_pinned(&e.certificate));
-    chain.trust_source = match (chain.status.errors().is_ok(), anchored, pinned) {
-        (true, true, _) => Some(TrustSource::Anchor),
-        (true, false, true) => Some(TrustSource::Pinned),
-        _ => None,
-    };
-    chain.trusted = chain.trust_source.is_some();
-    chain
 }
 
 /// The digest pqx asks TSAs to use for a signature made with `signature_digest`: the same,

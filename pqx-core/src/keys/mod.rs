@@ -4,20 +4,22 @@
 //! the signature's `KeyInfo`: the signer's certificate first, then its issuers. Every loader
 //! checks that the key belongs to the first certificate, so a signature can never name a
 //! certificate whose key did not make it. What makes a key acceptable for signing (size, key
-//! usage, validity) is a separate, explicit step: [`SigningKey::check_signing_policy`].
+//! usage, validity) is decided by [`crate::policy`], which signing and verification share.
 
 mod pkcs12;
 mod pkcs8;
 
-use crate::certificate::{format_report_time, Certificate};
+use crate::certificate::Certificate;
 use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
+use crate::policy::CertificatePolicy;
+use crate::trust::TrustPolicy;
 use rsa::traits::PublicKeyParts;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 use time::OffsetDateTime;
 
 /// Smallest RSA modulus pqx signs with, in bits (NIST SP 800-131A).
-pub const MIN_SIGNING_KEY_BITS: usize = 2048;
+pub const MIN_SIGNING_KEY_BITS: usize = crate::policy::DEFAULT_MIN_RSA_BITS;
 
 /// A private key with its certificate chain, ready to sign.
 ///
@@ -144,41 +146,15 @@ impl SigningKey {
             .map_err(|e| Error::Crypto(format!("RSA signing failed: {e}")))
     }
 
-    /// The checks made before signing, each failing with its own [`Error::SigningPolicy`]
-    /// message: an RSA key under [`MIN_SIGNING_KEY_BITS`]; a certificate whose extended key
-    /// usage extension does not allow code signing; a certificate not valid at `now`. (That
-    /// the key matches the certificate is checked at construction.) The checks are separate
-    /// from construction so that inspection tools can still load such keys.
+    /// The checks made before signing: the code-signing policy
+    /// ([`CertificatePolicy::code_signing`]) applied to this key's certificate and chain at
+    /// `now`, trusting nothing — the same judgement `verify` makes, so that what is signed
+    /// verifies. Fails with [`Error::SigningPolicy`] naming the rule broken. The checks are
+    /// separate from construction so that inspection tools can still load such keys.
     pub fn check_signing_policy(&self, now: OffsetDateTime) -> Result<()> {
-        let cert = self.certificate();
-        let bits = self.key_bits();
-        if bits < MIN_SIGNING_KEY_BITS {
-            return Err(Error::SigningPolicy(format!(
-                "the RSA key has {bits} bits; at least {MIN_SIGNING_KEY_BITS} are required"
-            )));
-        }
-        if cert.allows_code_signing() == Some(false) {
-            return Err(Error::SigningPolicy(format!(
-                "certificate {} ({}) has an extended key usage extension without code signing (1.3.6.1.5.5.7.3.3)",
-                cert.subject(),
-                cert.thumbprint_sha1()
-            )));
-        }
-        if now < cert.not_before() {
-            return Err(Error::SigningPolicy(format!(
-                "certificate {} is not valid yet: valid from {}",
-                cert.subject(),
-                format_report_time(cert.not_before())
-            )));
-        }
-        if now > cert.not_after() {
-            return Err(Error::SigningPolicy(format!(
-                "certificate {} expired on {}",
-                cert.subject(),
-                format_report_time(cert.not_after())
-            )));
-        }
-        Ok(())
+        CertificatePolicy::code_signing()
+            .check_signer(self.certificate(), self.chain(), &TrustPolicy::none(), now)
+            .map(|_| ())
     }
 }
 
@@ -273,7 +249,10 @@ mod tests {
             ..TestPkiOptions::default()
         };
         let m = refusal(&key_for(&opts));
-        assert_eq!(m, "the RSA key has 1024 bits; at least 2048 are required");
+        assert!(
+            m.ends_with("the certificate's RSA key has 1024 bits; at least 2048 are required"),
+            "{m}"
+        );
     }
 
     #[test]
@@ -285,7 +264,7 @@ mod tests {
         };
         let m = refusal(&key_for(&opts));
         assert!(
-            m.contains("extended key usage extension without code signing"),
+            m.contains("is not for code signing: its extended key usage lacks 1.3.6.1.5.5.7.3.3"),
             "{m}"
         );
     }

@@ -8,7 +8,7 @@
 //! at most `len × candidates` signature checks.
 
 use super::{ChainStatus, TrustPolicy};
-use crate::certificate::Certificate;
+use crate::certificate::{Certificate, KeyPurpose};
 use crate::digest::DigestAlgorithm;
 use time::OffsetDateTime;
 
@@ -73,7 +73,7 @@ enum End {
 /// signature (the look-alike is *not* chained), or when a root's self-signature is bad;
 /// `InvalidBasicConstraints` on an element above the signer that is not `cA=true` or whose
 /// path length constraint is exceeded; `NotValidForUsage` on a signer whose EKU extension
-/// excludes code signing; `HasWeakSignature` on a SHA-1-signed element that is not the root;
+/// excludes code signing, or a CA whose EKU extension excludes it; `HasWeakSignature` on a SHA-1-signed element that is not the root;
 /// `ExplicitDistrust` on a distrusted element; `Cyclic` when issuers loop; `UntrustedRoot`
 /// on a self-signed root that is not an anchor (MakePQX's verdict on a machine that does not
 /// trust it); `PartialChain` when no self-signed root or anchor is reached (issuer missing
@@ -84,6 +84,20 @@ enum End {
 /// Power BI's `TrustedCertificateThumbprints` means), so with a pin `UntrustedRoot` and
 /// `PartialChain` are not reported.
 pub fn build_chain(
+    signer: &Certificate,
+    intermediates: &[Certificate],
+    policy: &TrustPolicy,
+    at: OffsetDateTime,
+) -> Chain {
+    build_chain_for(KeyPurpose::CodeSigning, signer, intermediates, policy, at)
+}
+
+/// [`build_chain`] for a given purpose: the leaf must satisfy
+/// [`KeyPurpose::allows_end_entity`] and every CA above it [`KeyPurpose::allows_ca`], else
+/// that element gets `NotValidForUsage`. A time-stamping authority's chain is built with
+/// [`KeyPurpose::TimeStamping`], a signer's with [`KeyPurpose::CodeSigning`].
+pub fn build_chain_for(
+    purpose: KeyPurpose,
     signer: &Certificate,
     intermediates: &[Certificate],
     policy: &TrustPolicy,
@@ -154,7 +168,12 @@ pub fn build_chain(
         if !cert.is_valid_at(at) {
             f.insert(ChainStatus::NOT_TIME_VALID);
         }
-        if i == 0 && cert.allows_code_signing() == Some(false) {
+        let usage_ok = if i == 0 {
+            purpose.allows_end_entity(cert)
+        } else {
+            purpose.allows_ca(cert)
+        };
+        if !usage_ok {
             f.insert(ChainStatus::NOT_VALID_FOR_USAGE);
         }
         if i > 0 && !ca_ok(cert, &certs[1..i]) {

@@ -11,7 +11,7 @@ mod policy;
 mod revocation;
 mod status;
 
-pub use chain::{build_chain, Chain, ChainElement, TrustSource};
+pub use chain::{build_chain, build_chain_for, Chain, ChainElement, TrustSource};
 pub use policy::TrustPolicy;
 pub use revocation::{apply_revocation, Crl, Revocation, RevocationList};
 pub use status::ChainStatus;
