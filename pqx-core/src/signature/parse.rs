@@ -9,7 +9,8 @@
 //! SignatureProperties child nodes (.NET requires exactly two nodes, so no whitespace); manifest
 //! references whose URI is not `part?ContentType=type`; transforms other than C14N and the
 //! RelationshipTransform (which must be followed by C14N); unknown algorithms; a missing or
-//! malformed SignatureTime.
+//! malformed SignatureTime; a text pqx reads that holds a comment, a processing instruction or
+//! an element (`element_text`); KeyInfo content other than what .NET writes (`key_info`).
 
 use super::model::{
     EmbeddedTimestamp, ManifestReference, ParsedSignature, Selector, Transform, XADES_DER_ENCODING,
