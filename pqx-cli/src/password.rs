@@ -8,8 +8,10 @@
 
 use crate::cli::PasswordArgs;
 use crate::failure::{Exit, Failure};
+use pqx_core::files::read_bounded;
+use pqx_core::limits::MAX_PASSWORD_FILE_SIZE;
 use pqx_core::ErrorKind;
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Read};
 
 /// The environment variable read for a password.
 pub const PASSWORD_ENV: &str = "PQX_PASSWORD";
@@ -25,10 +27,17 @@ pub fn explicit(args: &PasswordArgs) -> Result<Option<String>, Failure> {
         if path.as_os_str() == "-" {
             std::io::stdin()
                 .lock()
+                .take(MAX_PASSWORD_FILE_SIZE)
                 .read_line(&mut line)
                 .map_err(|e| Failure::io(path, e))?;
         } else {
-            let text = std::fs::read_to_string(path).map_err(|e| Failure::io(path, e))?;
+            let bytes = read_bounded(path, MAX_PASSWORD_FILE_SIZE)?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                Failure::new(
+                    Exit::Key,
+                    format!("{}: the password file is not UTF-8", path.display()),
+                )
+            })?;
             line = text.lines().next().unwrap_or_default().to_owned();
         }
         return Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()));

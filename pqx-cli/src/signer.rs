@@ -7,14 +7,17 @@ use crate::failure::{Exit, Failure};
 use crate::password::with_password;
 use pqx_core::cms::detached::sign_detached_file;
 use pqx_core::cms::http::HttpTimestamper;
+use pqx_core::files::read_bounded;
 use pqx_core::keys::SigningKey;
+use pqx_core::limits::{MAX_CERTIFICATE_FILE_SIZE, MAX_KEY_FILE_SIZE};
 use pqx_core::sign::{SignMode, SignOptions};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| Failure::io(path, e))
+/// Reads a key or certificate file, refusing one over `limit` bytes before reading it.
+fn read(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
+    Ok(read_bounded(path, limit)?)
 }
 
 fn file_name(path: &Path) -> String {
@@ -37,7 +40,7 @@ pub fn load(args: &KeyArgs) -> Result<Option<SigningKey>, Failure> {
         }
     };
     if let Some(pfx) = &args.certificate {
-        let bytes = read(pfx).map_err(key_problem)?;
+        let bytes = read(pfx, MAX_KEY_FILE_SIZE).map_err(key_problem)?;
         let name = file_name(pfx);
         return with_password(&args.password, &name, |p| {
             SigningKey::from_pkcs12(&bytes, p, &name)
@@ -48,9 +51,9 @@ pub fn load(args: &KeyArgs) -> Result<Option<SigningKey>, Failure> {
     let Some(key) = &args.key else {
         return Ok(None);
     };
-    let key_bytes = read(key).map_err(key_problem)?;
+    let key_bytes = read(key, MAX_KEY_FILE_SIZE).map_err(key_problem)?;
     let chain = match &args.cert {
-        Some(c) => read(c).map_err(key_problem)?,
+        Some(c) => read(c, MAX_CERTIFICATE_FILE_SIZE).map_err(key_problem)?,
         None => Vec::new(),
     };
     let name = file_name(key);

@@ -6,13 +6,13 @@
 use crate::atomic::write_atomically;
 use crate::error::{Error, Result};
 use crate::keys::SigningKey;
-use crate::limits::Limits;
+use crate::limits::{Limits, MAX_CERTIFICATE_FILE_SIZE, MAX_KEY_FILE_SIZE};
 use crate::mez::Mez;
 use crate::opc::Package;
 use crate::sign::{sign_package, SignOptions, SignOutcome};
 use crate::verify::{verify_package, Verification, VerifyOptions};
 use std::fs::File;
-use std::io::{BufReader, Cursor, Seek, Write};
+use std::io::{BufReader, Cursor, Read, Seek, Write};
 use std::path::Path;
 
 fn open(path: &Path) -> Result<BufReader<File>> {
@@ -75,17 +75,44 @@ pub fn verify_file(path: &Path, options: &VerifyOptions) -> Result<Verification>
     verify_package(&mut package, options)
 }
 
-/// Loads a PKCS#12 (`.pfx`) signing key from a file.
+/// Loads a PKCS#12 (`.pfx`) signing key from a file (at most [`MAX_KEY_FILE_SIZE`] bytes).
 pub fn load_pkcs12_file(path: &Path, password: &str) -> Result<SigningKey> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+    let bytes = read_bounded(path, MAX_KEY_FILE_SIZE)?;
     SigningKey::from_pkcs12(&bytes, password, &name(path))
 }
 
-/// Loads a PEM/DER PKCS#8 key and a PEM certificate chain from files.
+/// Loads a PEM/DER PKCS#8 key and a PEM certificate chain from files (at most
+/// [`MAX_KEY_FILE_SIZE`] and [`MAX_CERTIFICATE_FILE_SIZE`] bytes).
 pub fn load_pem_files(key: &Path, key_password: Option<&str>, chain: &Path) -> Result<SigningKey> {
-    let k = std::fs::read(key).map_err(|e| Error::io(key.display().to_string(), e))?;
-    let c = std::fs::read(chain).map_err(|e| Error::io(chain.display().to_string(), e))?;
+    let k = read_bounded(key, MAX_KEY_FILE_SIZE)?;
+    let c = read_bounded(chain, MAX_CERTIFICATE_FILE_SIZE)?;
     SigningKey::from_pem_parts(&k, key_password, &c, &name(key))
+}
+
+/// Reads the whole file at `path`, refusing one over `limit` bytes with
+/// [`Error::LimitExceeded`] *before* reading it: the size is checked on the file's metadata,
+/// and the read stops one byte past the limit in case the file grows or is not a regular file
+/// (a pipe, `/dev/zero`). Every small input pqx takes from a path (keys, certificates, CRLs,
+/// passwords, `.p7s`) goes through here, so a 3 GiB file is refused at once, without being
+/// read or allocated.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let io = |e| Error::io(path.display().to_string(), e);
+    let too_big = |size: String| {
+        Error::LimitExceeded(format!("{}: {size} bytes (limit {limit})", path.display()))
+    };
+    let file = File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    if size > limit {
+        return Err(too_big(size.to_string()));
+    }
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(io)?;
+    if out.len() as u64 > limit {
+        return Err(too_big(format!("more than {limit}")));
+    }
+    Ok(out)
 }
 
 /// Adapts a plain [`Write`] (the atomic temp file) to `Write + Seek` for the ZIP writer by
@@ -110,5 +137,39 @@ impl<W: Write + Seek> Write for SeekWriter<'_, W> {
 impl<W: Write + Seek> Seek for SeekWriter<'_, W> {
     fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
         self.0.seek(pos)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_bounded_refuses_a_huge_file_without_reading_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.pfx");
+        // Sparse: no disk, and nothing is allocated for it if the size is checked first.
+        File::create(&path).unwrap().set_len(3 << 30).unwrap();
+        let e = read_bounded(&path, crate::limits::MAX_KEY_FILE_SIZE).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::LimitExceeded, "{e}");
+        assert!(e.to_string().contains("huge.pfx"), "{e}");
+    }
+
+    #[test]
+    fn read_bounded_reads_up_to_the_limit_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k");
+        std::fs::write(&path, b"12345").unwrap();
+        assert_eq!(read_bounded(&path, 5).unwrap(), b"12345");
+        let e = read_bounded(&path, 4).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::LimitExceeded);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn read_bounded_stops_an_endless_file_at_the_limit() {
+        // A character device reports size 0: the read itself must stop.
+        let e = read_bounded(Path::new("/dev/zero"), 1024).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::LimitExceeded, "{e}");
     }
 }

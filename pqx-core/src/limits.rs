@@ -41,6 +41,17 @@ pub const MAX_PKCS12_ITERATIONS: u64 = 4_000_000;
 pub const MAX_SIGNATURES: usize = 64;
 /// Default maximum size of a certificate (matches .NET's 0x40000 cap on certificate parts).
 pub const MAX_CERTIFICATE_SIZE: u64 = 0x40000;
+/// Largest key file read (`.pfx`/`.p12`, PEM or DER PKCS#8 key): real ones are a few KiB.
+/// Checked before reading (`files::read_bounded`), so a huge file costs nothing.
+pub const MAX_KEY_FILE_SIZE: u64 = 1 << 20;
+/// Largest certificate file read (a chain, or a PEM bundle of trust anchors: the Mozilla
+/// bundle is ~220 KiB).
+pub const MAX_CERTIFICATE_FILE_SIZE: u64 = 16 << 20;
+/// Largest certificate revocation list file read (large public CAs' CRLs stay below a few
+/// MiB).
+pub const MAX_CRL_FILE_SIZE: u64 = 64 << 20;
+/// Largest password file read (only its first line is used).
+pub const MAX_PASSWORD_FILE_SIZE: u64 = 64 << 10;
 
 /// The limits applied when reading untrusted input. `Limits::default()` uses the constants
 /// of this module.

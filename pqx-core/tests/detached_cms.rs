@@ -1,5 +1,6 @@
 //! Detached CMS (`.p7s`) over a signed `.pqx`, both directions with the openssl CLI.
 
+use pqx_core::cms::detached::{sign_detached_file, verify_detached_file, MAX_P7S_SIZE};
 use pqx_core::cms::{sign_detached, verify_detached};
 use pqx_core::digest::DigestAlgorithm;
 use pqx_core::limits::Limits;
@@ -8,6 +9,7 @@ use pqx_core::sign::{sign_bytes, SignOptions};
 use pqx_core::test_pki::{TestPki, TestPkiOptions};
 use pqx_core::trust::TrustPolicy;
 use pqx_core::verify::{SignatureStatus, VerifyOptions};
+use pqx_core::ErrorKind;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -283,4 +285,79 @@ fn a_revoked_detached_signer_is_invalid_and_an_expired_one_too() {
     let later = trusting_root().at(pki().leaf.not_after() + time::Duration::days(1));
     let v = verify_detached(&pqx, &p7s, "x.p7s", &later).unwrap();
     assert_eq!(v.status, SignatureStatus::InvalidCertificate, "{v:?}");
+}
+
+#[test]
+fn a_huge_p7s_is_refused_before_it_is_read() {
+    // 3 GiB, sparse: it costs no disk, and reading it would cost 3 GiB of memory.
+    let dir = tempfile::tempdir().unwrap();
+    let pqx = dir.path().join("x.pqx");
+    std::fs::write(&pqx, signed_pqx()).unwrap();
+    let p7s = dir.path().join("huge.p7s");
+    std::fs::File::create(&p7s)
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    let e = verify_detached_file(&pqx, &p7s, &trusting_root()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
+    let m = e.to_string();
+    assert!(m.contains("huge.p7s"), "{m}");
+    assert!(m.contains(&format!("limit {MAX_P7S_SIZE}")), "{m}");
+    assert!(m.contains(&(3u64 << 30).to_string()), "{m}");
+}
+
+#[test]
+fn detached_files_are_signed_and_verified_by_streaming_the_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pqx = d.join("HelloWorld.pqx");
+    std::fs::write(&pqx, signed_pqx()).unwrap();
+    let p7s = d.join("HelloWorld.p7s");
+    for digest in [DigestAlgorithm::Sha256, DigestAlgorithm::Sha384] {
+        sign_detached_file(&pqx, &p7s, &pki().signing_key(), digest, None).unwrap();
+        let v = verify_detached_file(&pqx, &p7s, &trusting_root()).unwrap();
+        assert_eq!(v.status, SignatureStatus::Success, "{v:?}");
+        assert_eq!(v.signatures[0].digest, Some(digest));
+        assert_eq!(v.signatures[0].part.to_string(), "/HelloWorld.p7s");
+    }
+    // The streamed digest is the real one: openssl agrees.
+    std::fs::write(d.join("root.pem"), pki().root.to_pem()).unwrap();
+    let out = run_openssl(
+        d,
+        &[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            "HelloWorld.p7s",
+            "-content",
+            "HelloWorld.pqx",
+            "-CAfile",
+            "root.pem",
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // One changed byte of the package on disk: InvalidSignature.
+    let mut changed = std::fs::read(&pqx).unwrap();
+    let mid = changed.len() / 2;
+    changed[mid] ^= 1;
+    std::fs::write(&pqx, &changed).unwrap();
+    let v = verify_detached_file(&pqx, &p7s, &trusting_root()).unwrap();
+    assert_eq!(v.status, SignatureStatus::InvalidSignature, "{v:?}");
+
+    // A package that cannot be read is an error naming it, not a verdict.
+    let e = verify_detached_file(&d.join("missing.pqx"), &p7s, &trusting_root()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+    assert!(e.to_string().contains("missing.pqx"), "{e}");
 }

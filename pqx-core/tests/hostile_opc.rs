@@ -188,3 +188,22 @@ fn a_changed_signed_relationship_breaks_the_signature() {
     });
     assert_eq!(verify(&pqx).status, SignatureStatus::InvalidSignature);
 }
+
+#[test]
+fn rejects_a_signature_origin_that_is_not_empty() {
+    // The origin is signature machinery, referenced by no manifest: bytes in it would ride
+    // along in a "valid" package with nothing covering them.
+    let base = signed();
+    assert_eq!(verify(&base).status, SignatureStatus::Success);
+    let pqx = rewrite(&base, |es| {
+        let (_, b) = es
+            .iter_mut()
+            .find(|(n, _)| n == "package/services/digital-signature/origin.psdsor")
+            .unwrap();
+        *b = b"smuggled".to_vec();
+    });
+    let e = verify_bytes(&pqx, "x.pqx", &VerifyOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), pqx_core::ErrorKind::Opc, "{e}");
+    assert!(e.to_string().contains("must be empty"), "{e}");
+    assert!(e.to_string().contains("origin.psdsor"), "{e}");
+}

@@ -299,3 +299,190 @@ fn reports_sha1_as_weak() {
         v.warnings
     );
 }
+
+/// Edits the signature XML without re-signing: for edits to what no signature covers
+/// (KeyInfo, SignatureValue) or that C14N does not see (comments, whitespace in tags).
+fn edit_unsigned(zip: &[u8], edit: impl FnOnce(String) -> String) -> Vec<u8> {
+    let name = signature_entry(zip);
+    rewrite(zip, |es| {
+        let (_, b) = es.iter_mut().find(|(n, _)| *n == name).unwrap();
+        *b = edit(String::from_utf8(b.clone()).unwrap()).into_bytes();
+    })
+}
+
+/// Puts `insert` four characters into the text of the `nth` `<element>` (0 = first,
+/// `usize::MAX` = last).
+fn split_text(xml: &str, element: &str, nth: usize, insert: &str) -> String {
+    let open = format!("<{element}>");
+    let starts: Vec<usize> = xml.match_indices(&open).map(|(i, _)| i).collect();
+    let at = if nth == usize::MAX {
+        *starts.last().unwrap()
+    } else {
+        starts[nth]
+    } + open.len()
+        + 4;
+    format!("{}{insert}{}", &xml[..at], &xml[at..])
+}
+
+#[test]
+fn rejects_comments_inside_every_text_pqx_reads() {
+    // C14N drops comments, so every one of these edits leaves every digest and the
+    // SignatureValue intact: reading only the first text node would make pqx read something
+    // else than what is signed (or than other verifiers read).
+    let base = signed();
+    for (element, nth) in [
+        ("DigestValue", 0),          // SignedInfo's
+        ("DigestValue", usize::MAX), // a manifest reference's
+        ("SignatureValue", 0),
+        ("X509Certificate", 0),
+        ("Format", 0),
+        ("Value", 0),
+    ] {
+        let pqx = edit_unsigned(&base, |x| split_text(&x, element, nth, "<!--x-->"));
+        assert_refused(
+            &pqx,
+            SignatureStatus::MalformedSignature,
+            &format!("{element} must hold text only, but holds a comment"),
+        );
+    }
+}
+
+#[test]
+fn rejects_processing_instructions_and_elements_inside_read_text() {
+    let pqx = edit_unsigned(&signed(), |x| {
+        split_text(&x, "SignatureValue", 0, "<?pi x?>")
+    });
+    assert_refused(
+        &pqx,
+        SignatureStatus::MalformedSignature,
+        "SignatureValue must hold text only, but holds a processing instruction",
+    );
+    let pqx = edit_and_resign(&signed(), &key(), |x| {
+        split_text(&x, "Value", 0, "<b>1</b>")
+    });
+    assert_refused(
+        &pqx,
+        SignatureStatus::MalformedSignature,
+        "Value must hold text only, but holds the element b",
+    );
+}
+
+#[test]
+fn rejects_a_second_signature_time_value() {
+    let pqx = edit_and_resign(&signed(), &key(), |x| {
+        x.replacen("</Value>", "</Value><Value>1999</Value>", 1)
+    });
+    assert_refused(
+        &pqx,
+        SignatureStatus::MalformedSignature,
+        "SignatureTime holds Value twice",
+    );
+}
+
+fn b64(b: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+/// KeyInfo as .NET's `InSignaturePart` writes it: KeyName (the subject), KeyValue (the RSA
+/// key), X509Data, for the certificate `of` (its key in KeyValue, `name` in KeyName).
+fn dotnet_key_info(of: &pqx_core::certificate::Certificate, name: &str) -> String {
+    use rsa::traits::PublicKeyParts as _;
+    let k = of.rsa_public_key().unwrap();
+    format!(
+        "<KeyInfo><KeyName>{name}</KeyName><KeyValue><RSAKeyValue><Modulus>{}</Modulus>\
+         <Exponent>{}</Exponent></RSAKeyValue></KeyValue><X509Data><X509Certificate>{}\
+         </X509Certificate></X509Data></KeyInfo>",
+        b64(&k.n().to_bytes_be()),
+        b64(&k.e().to_bytes_be()),
+        b64(pki().leaf.der()),
+    )
+}
+
+#[test]
+fn accepts_the_key_info_dotnet_writes() {
+    let leaf = &pki().leaf;
+    let pqx = edit_unsigned(&signed(), |x| {
+        with_key_info(x, &dotnet_key_info(leaf, &leaf.subject()))
+    });
+    let v = verify(&pqx);
+    assert_eq!(v.status, SignatureStatus::Success, "{v:#?}");
+    // Also with .NET's other bytes: an Id on KeyInfo, and the whitespace XML-DSig allows in
+    // base64.
+    let pqx = edit_unsigned(&signed(), |x| {
+        with_key_info(x, &dotnet_key_info(leaf, &leaf.subject()))
+            .replacen("<KeyInfo>", "<KeyInfo Id=\"keyInfo\">", 1)
+            .replacen("</X509Certificate>", "\n</X509Certificate>", 1)
+    });
+    assert_eq!(verify(&pqx).status, SignatureStatus::Success);
+}
+
+#[test]
+fn rejects_key_info_content_that_nothing_vouches_for() {
+    let leaf = &pki().leaf;
+    let good = dotnet_key_info(leaf, &leaf.subject());
+    let leaf_only = key_info(&[leaf]);
+    let cases: Vec<(String, &str)> = vec![
+        (
+            dotnet_key_info(leaf, "CN=Someone Else"),
+            "is not the certificate's subject",
+        ),
+        (
+            // The intermediate's key in KeyValue, the leaf in X509Data.
+            dotnet_key_info(&pki().intermediate, &leaf.subject()),
+            "KeyValue is not the key of the certificate",
+        ),
+        (
+            leaf_only.replacen(
+                "<X509Data>",
+                "<RetrievalMethod URI=\"https://example.com/cert\"></RetrievalMethod><X509Data>",
+                1,
+            ),
+            "KeyInfo holds RetrievalMethod",
+        ),
+        (
+            leaf_only.replacen(
+                "</X509Data>",
+                "<X509SubjectName>CN=Microsoft</X509SubjectName></X509Data>",
+                1,
+            ),
+            "X509Data holds X509SubjectName",
+        ),
+        (
+            leaf_only.replacen(
+                "</KeyInfo>",
+                "<x:Payload xmlns:x=\"urn:smuggle\">anything</x:Payload></KeyInfo>",
+                1,
+            ),
+            "KeyInfo holds Payload",
+        ),
+        (
+            leaf_only.replacen("</KeyInfo>", "<X509Data></X509Data></KeyInfo>", 1),
+            "KeyInfo holds X509Data twice",
+        ),
+        (
+            good.replacen("</KeyName>", "</KeyName><KeyName>x</KeyName>", 1),
+            "KeyInfo holds KeyName twice",
+        ),
+        (
+            leaf_only.replacen("<KeyInfo>", "<KeyInfo>smuggled", 1),
+            "unexpected text in KeyInfo",
+        ),
+        (
+            leaf_only.replacen("<X509Data>", "<X509Data><!--smuggled-->", 1),
+            "comment or processing instruction in X509Data",
+        ),
+        (
+            leaf_only.replacen("<X509Certificate>", "<X509Certificate note=\"x\">", 1),
+            "unexpected attribute note on X509Certificate",
+        ),
+        (
+            "<KeyInfo><KeyName>x</KeyName></KeyInfo>".to_owned(),
+            "KeyInfo without X509Data",
+        ),
+    ];
+    for (ki, needle) in cases {
+        let pqx = edit_unsigned(&signed(), |x| with_key_info(x, &ki));
+        assert_refused(&pqx, SignatureStatus::MalformedSignature, needle);
+    }
+}

@@ -5,7 +5,6 @@ use crate::error::FfiError;
 use crate::status::pqx_status;
 use pqx_core::certificate::Certificate;
 use pqx_core::trust::TrustPolicy;
-use pqx_core::Error;
 use std::ffi::c_char;
 
 /// Trust anchors and pinned / distrusted thumbprints for `pqx_verify()`. Opaque; create with
@@ -72,7 +71,10 @@ pub unsafe extern "C" fn pqx_trust_policy_add_anchors_path(
     ffi_guard!({
         // SAFETY: pointer contracts of this function's `# Safety`.
         let (policy, path) = unsafe { (mut_arg(policy, "policy")?, str_arg(path, "path")?) };
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = pqx_core::files::read_bounded(
+            std::path::Path::new(path),
+            pqx_core::limits::MAX_CERTIFICATE_FILE_SIZE,
+        )?;
         add_anchors(policy, &bytes)
     })
 }

@@ -9,8 +9,11 @@ use crate::cli::ThumbprintArgs;
 use crate::failure::{Exit, Failure};
 use crate::password::with_password;
 use pqx_core::certificate::Certificate;
+use pqx_core::files::read_bounded;
 use pqx_core::keys::SigningKey;
+use pqx_core::limits::{MAX_CERTIFICATE_FILE_SIZE, MAX_KEY_FILE_SIZE};
 use pqx_core::verify::VerifyOptions;
+use std::io::Read;
 
 /// The registry key of Power BI Desktop's policies.
 pub const POLICY_KEY: &str = r"HKEY_LOCAL_MACHINE\Software\Policies\Microsoft\Power BI Desktop";
@@ -19,20 +22,24 @@ pub const TRUSTED_VALUE: &str = "TrustedCertificateThumbprints";
 
 /// Runs `pqx thumbprint`.
 pub fn run(args: &ThumbprintArgs) -> Result<Exit, Failure> {
-    let bytes = std::fs::read(&args.file).map_err(|e| Failure::io(&args.file, e))?;
     let what = display_name(&args.file);
     let extension = args
         .file
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    let certificates = if bytes.starts_with(b"PK\x03\x04") {
+    let is_pfx = matches!(extension.as_deref(), Some("pfx" | "p12"));
+    // A package is streamed by verify; anything else is a small file, read only when it is
+    // within its limit.
+    let certificates = if starts_like_zip(&args.file)? {
         signers(&args.file, &what)?
-    } else if matches!(extension.as_deref(), Some("pfx" | "p12")) {
+    } else if is_pfx {
+        let bytes = read_bounded(&args.file, MAX_KEY_FILE_SIZE)?;
         let key = with_password(&args.password, &what, |p| {
             SigningKey::from_pkcs12(&bytes, p, &what)
         })?;
         vec![key.certificate().clone()]
     } else {
+        let bytes = read_bounded(&args.file, MAX_CERTIFICATE_FILE_SIZE)?;
         let all = Certificate::from_bytes_auto(&bytes).map_err(|e| {
             Failure::from(e).hint(format!(
                 "{what}: expected a certificate (.pem, .crt, .der, .cer), a .pfx or a signed .pqx"
@@ -52,6 +59,15 @@ pub fn run(args: &ThumbprintArgs) -> Result<Exit, Failure> {
         }
     }
     Ok(Exit::Success)
+}
+
+/// Whether the file at `path` starts with a ZIP local header (a `.pqx`), reading 4 bytes.
+fn starts_like_zip(path: &std::path::Path) -> Result<bool, Failure> {
+    let mut magic = Vec::with_capacity(4);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(4).read_to_end(&mut magic))
+        .map_err(|e| Failure::io(path, e))?;
+    Ok(magic == b"PK\x03\x04")
 }
 
 /// The signers of a signed package; warns when its signatures are not valid.

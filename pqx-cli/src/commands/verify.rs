@@ -5,7 +5,9 @@ use super::display_name;
 use crate::cli::{ReportFormat, VerifyArgs};
 use crate::failure::{Exit, Failure};
 use crate::progress::Progress;
-use pqx_core::cms::verify_detached;
+use pqx_core::cms::detached::verify_detached_file;
+use pqx_core::files::read_bounded;
+use pqx_core::limits::{MAX_CERTIFICATE_FILE_SIZE, MAX_CRL_FILE_SIZE};
 use pqx_core::opc::Package;
 use pqx_core::report::Report;
 use pqx_core::trust::TrustPolicy;
@@ -42,22 +44,17 @@ pub fn run(args: &VerifyArgs) -> Result<Exit, Failure> {
     Ok(if ok { Exit::Success } else { Exit::NotValid })
 }
 
-/// Verifies the detached signature at `p7s` over the exact bytes of the file at `pqx`.
+/// Verifies the detached signature at `p7s` over the exact bytes of the file at `pqx`: the
+/// `.p7s` is size-checked before it is read, the package streamed through the hasher.
 fn verify_p7s(pqx: &Path, p7s: &Path, options: &VerifyOptions) -> Result<Verification, Failure> {
-    let content = std::fs::read(pqx).map_err(|e| Failure::io(pqx, e))?;
-    let signature = std::fs::read(p7s).map_err(|e| Failure::io(p7s, e))?;
-    Ok(verify_detached(
-        &content,
-        &signature,
-        &display_name(p7s),
-        options,
-    )?)
+    Ok(verify_detached_file(pqx, p7s, options)?)
 }
 
 fn trust_policy(args: &VerifyArgs) -> Result<TrustPolicy, Failure> {
     let mut policy = TrustPolicy::none();
     for path in &args.trusted_ca {
-        let pem = std::fs::read_to_string(path).map_err(|e| Failure::io(path, e))?;
+        let bytes = read_bounded(path, MAX_CERTIFICATE_FILE_SIZE)?;
+        let pem = String::from_utf8_lossy(&bytes);
         policy = policy.with_anchor_pem(&pem).map_err(|e| {
             Failure::from(e).hint(format!(
                 "--trusted-ca {} must be a PEM file of certificates",
@@ -72,7 +69,7 @@ fn trust_policy(args: &VerifyArgs) -> Result<TrustPolicy, Failure> {
         policy.revoke(r)?;
     }
     for path in &args.crl {
-        let bytes = std::fs::read(path).map_err(|e| Failure::io(path, e))?;
+        let bytes = read_bounded(path, MAX_CRL_FILE_SIZE)?;
         policy.add_crl(&bytes).map_err(|e| {
             Failure::from(e).hint(format!(
                 "--crl {} must be a certificate revocation list, PEM or DER",

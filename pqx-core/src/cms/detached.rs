@@ -24,7 +24,7 @@
 use super::algorithm::digest_identifier;
 use super::ess::signing_certificate_v2;
 use super::signer::CmsRsaSigner;
-use super::signer_info::{parse_signed_data, verify_signer_detailed, SignerFailure};
+use super::signer_info::{parse_signed_data, verify_signer_over, SignerFailure};
 use crate::certificate::format_report_time;
 use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
@@ -84,6 +84,17 @@ pub fn sign_detached(
     digest: DigestAlgorithm,
     signing_time: OffsetDateTime,
 ) -> Result<Vec<u8>> {
+    sign_detached_digest(&digest.digest(content), key, digest, signing_time)
+}
+
+/// [`sign_detached`] given the `digest` of the content rather than the content, so that a
+/// file can be streamed through the hasher.
+fn sign_detached_digest(
+    message_digest: &[u8],
+    key: &SigningKey,
+    digest: DigestAlgorithm,
+    signing_time: OffsetDateTime,
+) -> Result<Vec<u8>> {
     CertificatePolicy::code_signing().check_signer(
         key.certificate(),
         key.chain(),
@@ -96,7 +107,6 @@ pub fn sign_detached(
         econtent_type: ID_DATA,
         econtent: None,
     };
-    let message_digest = digest.digest(content);
     let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
         issuer: tbs.issuer.clone(),
         serial_number: tbs.serial_number.clone(),
@@ -107,7 +117,7 @@ pub fn sign_detached(
         sid,
         digest_identifier(digest),
         &eci,
-        Some(&message_digest),
+        Some(message_digest),
     )
     .map_err(cms_err("SignerInfo"))?;
     si.add_signed_attribute(signing_time_attribute(signing_time)?)
@@ -132,12 +142,33 @@ pub fn sign_detached(
         .to_der()
         .map_err(der_err)?;
     let parsed = parse_signed_data(&der)?;
-    verify_signer_detailed(&parsed, content, true).map_err(|f| f.error)?;
+    verify_signer_over(&parsed, |_| Ok(message_digest.to_vec()), true).map_err(|f| f.error)?;
     Ok(der)
 }
 
-/// Reads the file at `pqx` and writes its detached signature to `out` atomically (what
-/// `pqx sign --detached-p7s OUT` does after signing the package).
+/// Streams the file at `path` through a `digest` hasher: the package is never held in
+/// memory, whatever its size.
+#[cfg(not(target_arch = "wasm32"))]
+fn digest_file(path: &std::path::Path, digest: DigestAlgorithm) -> Result<Vec<u8>> {
+    struct Sink(crate::digest::Hasher);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let io = |e| Error::io(path.display().to_string(), e);
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut sink = Sink(digest.hasher());
+    std::io::copy(&mut file, &mut sink).map_err(io)?;
+    Ok(sink.0.finalize())
+}
+
+/// Hashes the file at `pqx` (streamed, never read whole) and writes its detached signature
+/// to `out` atomically (what `pqx sign --detached-p7s OUT` does after signing the package).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn sign_detached_file(
     pqx: &std::path::Path,
@@ -146,9 +177,8 @@ pub fn sign_detached_file(
     digest: DigestAlgorithm,
     signing_time: Option<OffsetDateTime>,
 ) -> Result<()> {
-    let content = std::fs::read(pqx).map_err(|e| Error::io(pqx.display().to_string(), e))?;
-    let der = sign_detached(
-        &content,
+    let der = sign_detached_digest(
+        &digest_file(pqx, digest)?,
         key,
         digest,
         signing_time.unwrap_or_else(OffsetDateTime::now_utc),
@@ -180,11 +210,39 @@ pub fn verify_detached(
             p7s.len()
         )));
     }
+    verify_detached_over(|d| Ok(d.digest(content)), p7s, name, options)
+}
+
+/// [`verify_detached`] for files: the `.p7s` at `p7s` is refused before it is read when it
+/// is over [`MAX_P7S_SIZE`], and the package at `pqx` is streamed through the hasher, never
+/// read whole. `Err` also when a file cannot be read.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn verify_detached_file(
+    pqx: &std::path::Path,
+    p7s: &std::path::Path,
+    options: &VerifyOptions,
+) -> Result<Verification> {
+    let der = crate::files::read_bounded(p7s, MAX_P7S_SIZE as u64)?;
+    let name = p7s
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "signature.p7s".to_owned());
+    verify_detached_over(|d| digest_file(pqx, d), &der, &name, options)
+}
+
+/// What both front ends share: the content is given by a function from the SignerInfo's
+/// digest algorithm to the content's digest.
+fn verify_detached_over(
+    content_digest: impl FnOnce(DigestAlgorithm) -> Result<Vec<u8>>,
+    p7s: &[u8],
+    name: &str,
+    options: &VerifyOptions,
+) -> Result<Verification> {
     let part = PartName::parse(&format!("/{}", name.trim_start_matches('/')))
         .or_else(|_| PartName::parse("/signature.p7s"))?;
     let mut check = SignatureCheck::new(part);
     let now = options.now.unwrap_or_else(OffsetDateTime::now_utc);
-    if let Err((status, reason)) = check_detached(content, p7s, options, now, &mut check) {
+    if let Err((status, reason)) = check_detached(content_digest, p7s, options, now, &mut check)? {
         check.status = status;
         check.reason = Some(reason);
     }
@@ -196,37 +254,47 @@ pub fn verify_detached(
     Ok(Verification::from_checks(status, vec![check], warnings))
 }
 
+/// A verdict on the `.p7s`: `Err((status, reason))` when it is not valid.
+type Verdict = std::result::Result<(), (SignatureStatus, String)>;
+
+/// The verdict, or `Err` when the content could not be read (no verdict is possible then).
 fn check_detached(
-    content: &[u8],
+    content_digest: impl FnOnce(DigestAlgorithm) -> Result<Vec<u8>>,
     p7s: &[u8],
     options: &VerifyOptions,
     now: OffsetDateTime,
     check: &mut SignatureCheck,
-) -> std::result::Result<(), (SignatureStatus, String)> {
+) -> Result<Verdict> {
     let malformed = |e: Error| (SignatureStatus::MalformedSignature, e.to_string());
-    let sd = parse_signed_data(p7s).map_err(malformed)?;
+    let sd = match parse_signed_data(p7s) {
+        Ok(sd) => sd,
+        Err(e) => return Ok(Err(malformed(e))),
+    };
     if sd.encap_content_info.econtent.is_some() {
-        return Err((
+        return Ok(Err((
             SignatureStatus::MalformedSignature,
             "the CMS signature is not detached: it encapsulates its own content".into(),
-        ));
+        )));
     }
     if sd.encap_content_info.econtent_type != ID_DATA {
-        return Err((
+        return Ok(Err((
             SignatureStatus::MalformedSignature,
             format!(
                 "eContentType {} is not id-data",
                 sd.encap_content_info.econtent_type
             ),
-        ));
+        )));
     }
-    let signer = match verify_signer_detailed(&sd, content, false) {
+    let signer = match verify_signer_over(&sd, content_digest, false) {
         Ok(s) => s,
+        Err(SignerFailure { error, .. }) if error.kind() == crate::ErrorKind::Io => {
+            return Err(error)
+        }
         Err(SignerFailure { mismatch, error }) => {
-            return Err((
+            return Ok(Err((
                 SignatureStatus::classify(&error, mismatch),
                 error.to_string(),
-            ));
+            )));
         }
     };
     check.signer = Some(signer.certificate.clone());
@@ -251,5 +319,5 @@ fn check_detached(
         certificate: signer.certificate,
         others,
     };
-    judge_signer(&signer, claimed, time, options, check).map_err(|Failure(s, r)| (s, r))
+    Ok(judge_signer(&signer, claimed, time, options, check).map_err(|Failure(s, r)| (s, r)))
 }

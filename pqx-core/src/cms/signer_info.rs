@@ -134,6 +134,18 @@ pub(crate) fn verify_signer_detailed(
     content: &[u8],
     require_signing_certificate: bool,
 ) -> std::result::Result<VerifiedSigner, SignerFailure> {
+    verify_signer_over(sd, |d| Ok(d.digest(content)), require_signing_certificate)
+}
+
+/// [`verify_signer_detailed`] with the content given by its digest: `content_digest` is
+/// called once, with the SignerInfo's digest algorithm, after the signature over the signed
+/// attributes verified — so a detached `.p7s` can be checked against a file streamed through
+/// the hasher instead of read whole. Its error (an unreadable file) is returned as is.
+pub(crate) fn verify_signer_over(
+    sd: &SignedData,
+    content_digest: impl FnOnce(DigestAlgorithm) -> Result<Vec<u8>>,
+    require_signing_certificate: bool,
+) -> std::result::Result<VerifiedSigner, SignerFailure> {
     let infos: Vec<&SignerInfo> = sd.signer_infos.0.iter().collect();
     let [si] = infos.as_slice() else {
         return Err(bad(format!(
@@ -229,7 +241,7 @@ pub(crate) fn verify_signer_detailed(
             certificate.thumbprint_sha1()
         ))));
     }
-    if digest.digest(content) != message_digest.as_bytes() {
+    if content_digest(digest)? != message_digest.as_bytes() {
         return Err(mismatch(bad(
             "the message-digest attribute does not match the content: the content was changed or is another one",
         )));

@@ -59,7 +59,10 @@ pub struct SignatureLayout {
 impl SignatureLayout {
     /// Finds the signatures the way .NET's PackageDigitalSignatureManager does, but refusing
     /// anything ambiguous: more than one origin, an external or dangling origin or signature
-    /// relationship, or an origin whose content type is wrong.
+    /// relationship, an origin whose content type is wrong, or an origin that is not empty
+    /// (its bytes would be package content that no signature covers, since the origin is
+    /// signature machinery and never referenced). The declared size is what counts: reading
+    /// an entry checks it is exactly that long.
     pub fn locate<R: Read + Seek>(package: &Package<R>) -> Result<Self> {
         let what = package.what().to_owned();
         let bad = |m: String| Error::Opc(format!("{what}: {m}"));
@@ -87,6 +90,12 @@ impl SignatureLayout {
             return Err(bad(format!(
                 "signature origin {origin} has content type {:?}",
                 origin_part.content_type
+            )));
+        }
+        if origin_part.entry.size != 0 {
+            return Err(bad(format!(
+                "signature origin {origin} holds {} bytes: it must be empty, as no signature covers it",
+                origin_part.entry.size
             )));
         }
         let mut signatures = Vec::new();

@@ -6,7 +6,7 @@
 //! ├─ SignedInfo ── C14N ─▶ RSA PKCS#1 v1.5 ─▶ SignatureValue
 //! │   └─ Reference URI="#idPackageObject" ── digest of C14N(Object)
 //! ├─ SignatureValue
-//! ├─ KeyInfo/X509Data/X509Certificate*    (signer first, then its chain)
+//! ├─ KeyInfo/X509Data/X509Certificate*    (signer first, then its chain; unsigned, see key_info)
 //! └─ Object Id="idPackageObject"
 //!     ├─ Manifest
 //!     │   ├─ Reference URI="/part?ContentType=ct"          digest of the part's bytes
@@ -15,6 +15,7 @@
 //! ```
 
 pub mod build;
+mod key_info;
 pub mod model;
 pub mod parse;
 pub mod time;

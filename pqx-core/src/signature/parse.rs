@@ -9,14 +9,14 @@
 //! SignatureProperties child nodes (.NET requires exactly two nodes, so no whitespace); manifest
 //! references whose URI is not `part?ContentType=type`; transforms other than C14N and the
 //! RelationshipTransform (which must be followed by C14N); unknown algorithms; a missing or
-//! malformed SignatureTime.
+//! malformed SignatureTime; a text pqx reads that holds a comment, a processing instruction or
+//! an element (`element_text`); KeyInfo content other than what .NET writes (`key_info`).
 
 use super::model::{
     EmbeddedTimestamp, ManifestReference, ParsedSignature, Selector, Transform, XADES_DER_ENCODING,
     XADES_NS,
 };
 use super::uris::*;
-use crate::certificate::Certificate;
 use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -108,7 +108,7 @@ pub fn parse_signature(bytes: &[u8], part: &str, limits: &Limits) -> Result<Pars
     }
     let object_digest_value =
         decode_b64(&object_digest_text).ok_or_else(|| bad("DigestValue is not base64".into()))?;
-    let signature_value = decode_b64(sig_value.text().unwrap_or_default())
+    let signature_value = decode_b64(&element_text(sig_value, part)?)
         .ok_or_else(|| bad("SignatureValue is not base64".into()))?;
     if signature_value.is_empty() {
         return Err(bad("SignatureValue is empty".into()));
@@ -153,25 +153,10 @@ pub fn parse_signature(bytes: &[u8], part: &str, limits: &Limits) -> Result<Pars
     let references = parse_manifest(manifest, part)?;
     let (signing_time_text, signing_time) = parse_signature_time(props, id.as_deref(), part)?;
 
-    let mut key_info_certificates = Vec::new();
-    if let Some(ki) = key_info {
-        for data in ki.children().filter(|n| is_dsig(*n, "X509Data")) {
-            for c in data.children().filter(|n| is_dsig(*n, "X509Certificate")) {
-                let der = decode_b64(c.text().unwrap_or_default())
-                    .ok_or_else(|| bad("X509Certificate is not base64".into()))?;
-                if der.len() as u64 > crate::limits::MAX_CERTIFICATE_SIZE {
-                    return Err(Error::LimitExceeded(format!(
-                        "{part}: certificate larger than {} bytes",
-                        crate::limits::MAX_CERTIFICATE_SIZE
-                    )));
-                }
-                key_info_certificates.push(
-                    Certificate::from_der(&der)
-                        .map_err(|e| Error::certificate(Some(part), e.to_string()))?,
-                );
-            }
-        }
-    }
+    let key_info_certificates = match key_info {
+        Some(ki) => super::key_info::parse_key_info(ki, part)?,
+        None => Vec::new(),
+    };
 
     Ok(ParsedSignature {
         id,
@@ -273,13 +258,7 @@ fn parse_timestamp_object(
             )));
         }
     }
-    if ets.children().any(|c| !c.is_text()) {
-        return Err(bad(
-            "EncapsulatedTimeStamp must hold base64 text only".into()
-        ));
-    }
-    let text: String = ets.children().filter_map(|c| c.text()).collect();
-    let token = decode_b64(&text)
+    let token = decode_b64(&element_text(ets, part)?)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| bad("EncapsulatedTimeStamp is not base64".into()))?;
     if token.len() > crate::cms::timestamp::MAX_TOKEN_SIZE {
@@ -291,7 +270,7 @@ fn parse_timestamp_object(
     Ok(EmbeddedTimestamp { object_id, token })
 }
 
-fn is_dsig(n: Node, local: &str) -> bool {
+pub(crate) fn is_dsig(n: Node, local: &str) -> bool {
     n.is_element() && n.tag_name().name() == local && n.tag_name().namespace() == Some(DSIG_NS)
 }
 
@@ -300,7 +279,7 @@ fn is_opc(n: Node, local: &str) -> bool {
 }
 
 /// Element children, refusing non-whitespace text and comments/PIs between them.
-fn element_children<'a, 'i>(n: Node<'a, 'i>, part: &str) -> Result<Vec<Node<'a, 'i>>> {
+pub(crate) fn element_children<'a, 'i>(n: Node<'a, 'i>, part: &str) -> Result<Vec<Node<'a, 'i>>> {
     let mut out = Vec::new();
     for c in n.children() {
         if c.is_element() {
@@ -373,10 +352,7 @@ fn reference_parts(r: Node, part: &str) -> Result<(Vec<Transform>, DigestAlgorit
         } else if is_dsig(c, "DigestMethod") && method.is_none() {
             method = Some(DigestAlgorithm::from_uri(algorithm(c, part)?)?);
         } else if is_dsig(c, "DigestValue") && value.is_none() {
-            if c.children().any(|n| !n.is_text()) {
-                return Err(bad("DigestValue must hold only text".into()));
-            }
-            value = Some(c.text().unwrap_or_default().to_owned());
+            value = Some(element_text(c, part)?);
         } else {
             return Err(bad(format!(
                 "unexpected or repeated {} in Reference",
@@ -546,20 +522,72 @@ fn parse_signature_time(
                 "the signature-time property must hold an opc SignatureTime".into(),
             ));
         }
-        let fields = element_children(*st, part)?;
-        let get = |name: &str| {
-            fields
-                .iter()
-                .find(|n| is_opc(**n, name))
-                .and_then(|n| n.text())
-                .map(str::to_owned)
-                .ok_or_else(|| bad(format!("SignatureTime without {name}")))
-        };
-        let (format, value) = (get("Format")?, get("Value")?);
+        let (format, value) = signature_time_fields(*st, part)?;
         let t = super::time::parse(&format, &value).map_err(|e| bad(e.to_string()))?;
         found = Some(((format, value), t));
     }
     found.ok_or_else(|| bad(format!("no SignatureProperty {SIGNATURE_TIME_ID}")))
+}
+
+/// The `Format` and `Value` of a `SignatureTime`: each exactly once and nothing else, so that
+/// no second, ignored `Value` can sit beside the one read.
+fn signature_time_fields(st: Node, part: &str) -> Result<(String, String)> {
+    let bad = |m: String| Error::signature_format(part, m);
+    let (mut format, mut value) = (None, None);
+    for f in element_children(st, part)? {
+        let slot = if is_opc(f, "Format") {
+            &mut format
+        } else if is_opc(f, "Value") {
+            &mut value
+        } else {
+            return Err(bad(format!(
+                "unexpected {} in SignatureTime (only Format and Value)",
+                f.tag_name().name()
+            )));
+        };
+        if slot.is_some() {
+            return Err(bad(format!(
+                "SignatureTime holds {} twice",
+                f.tag_name().name()
+            )));
+        }
+        *slot = Some(element_text(f, part)?);
+    }
+    Ok((
+        format.ok_or_else(|| bad("SignatureTime without Format".into()))?,
+        value.ok_or_else(|| bad("SignatureTime without Value".into()))?,
+    ))
+}
+
+/// The whole text of `n`, for every element whose text pqx reads (DigestValue,
+/// SignatureValue, X509Certificate, Format, Value, …): every text node, as C14N sees them, or
+/// an error naming the element when it holds a comment, a processing instruction or a child
+/// element. Reading only the first text node would let `<Value>2020<!---->-01-01</Value>` mean
+/// one thing to pqx and another to the digest and to every other verifier.
+pub(crate) fn element_text(n: Node, part: &str) -> Result<String> {
+    let mut text = String::new();
+    for c in n.children() {
+        match c.text() {
+            Some(t) if c.is_text() => text.push_str(t),
+            _ => {
+                let what = if c.is_element() {
+                    format!("the element {}", c.tag_name().name())
+                } else if c.is_comment() {
+                    "a comment".to_owned()
+                } else {
+                    "a processing instruction".to_owned()
+                };
+                return Err(Error::signature_format(
+                    part,
+                    format!(
+                        "{} must hold text only, but holds {what}",
+                        n.tag_name().name()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(text)
 }
 
 /// Decodes base64 allowing the whitespace XML-DSig permits inside base64 content.
