@@ -221,7 +221,7 @@ fn verify_verdict(key: &SigningKey, now: OffsetDateTime) -> Option<String> {
         &Limits::default(),
     )
     .expect("open");
-    let layout = SignatureLayout::locate(&mut package).expect("layout");
+    let layout = SignatureLayout::locate(&package).expect("layout");
     let options = SignOptions::default().time(now);
     let (signed, _) = write_signed(
         &mut package,
