@@ -11,6 +11,7 @@ mod cli;
 mod commands;
 mod connector;
 mod failure;
+mod interrupt;
 mod password;
 mod progress;
 mod signer;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         // error with status 2 (usage error).
         Err(e) => e.exit(),
     };
+    interrupt::install();
     match commands::run(&cli.command) {
         Ok(exit) => exit.into(),
         Err(failure) => {

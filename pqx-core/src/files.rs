@@ -3,8 +3,9 @@
 //! Each is a thin composition of the streaming library functions with atomic output, kept
 //! here so that every front end (CLI, C, .NET) behaves identically.
 
-use crate::atomic::write_atomically;
+use crate::atomic::{write_atomically, AtomicFile};
 use crate::error::{Error, Result};
+use crate::file_identity::{refuse_overlaps, Role};
 use crate::keys::SigningKey;
 use crate::limits::{Limits, MAX_CERTIFICATE_FILE_SIZE, MAX_KEY_FILE_SIZE};
 use crate::mez::Mez;
@@ -27,8 +28,23 @@ fn name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
+/// Refuses an `output` that is the `input` file under any spelling (a link, `./`, `..`),
+/// unless the output replaces the input on purpose (`in_place`: signing in place).
+fn refuse_same_file(input: &Path, output: &Path, in_place: bool) -> Result<()> {
+    let inputs = [Role {
+        role: "input",
+        path: input,
+    }];
+    let outputs = [Role {
+        role: "output",
+        path: output,
+    }];
+    refuse_overlaps(&inputs, &outputs, in_place.then_some((output, input)))
+}
+
 /// Packs the `.mez` at `mez` into an unsigned `.pqx` at `out` (atomically).
 pub fn pack_file(mez: &Path, out: &Path, limits: &Limits) -> Result<()> {
+    refuse_same_file(mez, out, false)?;
     let mut m = Mez::open(open(mez)?, &name(mez), limits)?;
     write_atomically(out, |w| {
         crate::pack::pack(&mut m, SeekWriter::new(w)).map(drop)
@@ -36,7 +52,8 @@ pub fn pack_file(mez: &Path, out: &Path, limits: &Limits) -> Result<()> {
 }
 
 /// Signs (or countersigns, or replaces — see [`SignOptions`]) the package at `input`,
-/// writing the result atomically to `output` (which may be the same path).
+/// writing the result atomically to `output` (which may be the same path, or a symbolic link
+/// to it: the link's target is signed).
 pub fn sign_file(
     input: &Path,
     output: &Path,
@@ -44,11 +61,15 @@ pub fn sign_file(
     options: &SignOptions,
     limits: &Limits,
 ) -> Result<SignOutcome> {
+    refuse_same_file(input, output, true)?;
     let mut package = Package::open(open(input)?, &name(input), limits)?;
-    write_atomically(output, |w| {
-        let (_, outcome) = sign_package(&mut package, key, options, SeekWriter::new(w))?;
-        Ok(outcome)
-    })
+    let mut out = AtomicFile::create(output)?;
+    let (_, outcome) = sign_package(&mut package, key, options, SeekWriter::new(out.writer()))?;
+    // Closed before the rename: Windows refuses to replace a file that is still open, which
+    // signing in place does.
+    drop(package);
+    out.commit()?;
+    Ok(outcome)
 }
 
 /// Packs a `.mez` and signs it in one step (MakePQX's `pack -c`), atomically. The unsigned
@@ -60,6 +81,7 @@ pub fn pack_and_sign_file(
     options: &SignOptions,
     limits: &Limits,
 ) -> Result<SignOutcome> {
+    refuse_same_file(mez, out, false)?;
     let mut m = Mez::open(open(mez)?, &name(mez), limits)?;
     let unsigned = crate::pack::pack(&mut m, Cursor::new(Vec::new()))?.into_inner();
     let mut package = Package::open(Cursor::new(unsigned), &name(out), limits)?;

@@ -11,6 +11,8 @@ pub mod connector;
 pub mod digest;
 pub mod error;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod file_identity;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod files;
 pub mod inspect;
 pub mod keys;

@@ -4,6 +4,7 @@ mod check;
 mod demo;
 mod generate;
 mod inspect;
+mod overlap;
 mod pack;
 mod sign;
 mod thumbprint;

@@ -1,13 +1,14 @@
 //! `pqx pack -mz X.mez [-t X.pqx] [-c PFX -p PW | --key KEY --cert CHAIN] [--timestamper URL]
 //! [--detached-p7s OUT.p7s]`.
 
-use super::{display_name, sign::report_signed};
+use super::{display_name, overlap, sign::report_signed};
 use crate::cli::PackArgs;
 use crate::connector::Connector;
 use crate::failure::{Exit, Failure};
 use crate::progress::Progress;
 use crate::signer;
 use pqx_core::atomic::{check_writable, write_atomically};
+use pqx_core::file_identity::Role;
 use pqx_core::limits::Limits;
 use pqx_core::opc::Package;
 use pqx_core::pack::pack;
@@ -16,12 +17,28 @@ use std::io::Cursor;
 
 /// Runs `pqx pack`: packs the `.mez` into an unsigned `.pqx`, or packs and signs in one step
 /// when a key is named (with a timestamp and a detached `.p7s` as for `pqx sign`). The
-/// outputs are written atomically.
+/// outputs are written atomically, and neither may be an input or the other output.
 pub fn run(args: &PackArgs) -> Result<Exit, Failure> {
     let target = args
         .target
         .clone()
         .unwrap_or_else(|| args.mez.with_extension("pqx"));
+    let mut inputs = vec![Role {
+        role: ".mez",
+        path: &args.mez,
+    }];
+    inputs.extend(overlap::key_inputs(&args.key));
+    let mut outputs = vec![Role {
+        role: "package",
+        path: &target,
+    }];
+    if let Some(p7s) = &args.options.detached_p7s {
+        outputs.push(Role {
+            role: "detached signature",
+            path: p7s,
+        });
+    }
+    overlap::refuse(&inputs, &outputs, None)?;
     check_writable(&target)?;
     if let Some(p7s) = &args.options.detached_p7s {
         check_writable(p7s)?;

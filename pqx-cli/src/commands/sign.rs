@@ -2,13 +2,15 @@
 //! [--detached-p7s OUT.p7s]`.
 
 use super::display_name;
+use super::overlap;
 use crate::cli::SignArgs;
 use crate::connector::Connector;
 use crate::failure::{Exit, Failure};
 use crate::progress::Progress;
 use crate::signer;
-use pqx_core::atomic::{check_writable, write_atomically};
+use pqx_core::atomic::{check_writable, AtomicFile};
 use pqx_core::certificate::format_report_time;
+use pqx_core::file_identity::Role;
 use pqx_core::keys::SigningKey;
 use pqx_core::limits::Limits;
 use pqx_core::sign::{sign_package, SignOutcome};
@@ -17,10 +19,26 @@ use std::path::Path;
 /// Runs `pqx sign`: signs, countersigns (the default on a signed package, as MakePQX) or
 /// replaces (`-r`), in place or into `--target`, atomically; with `--timestamper` the
 /// signature is time-stamped (no token, nothing written), with `--detached-p7s` a detached
-/// CMS signature of the result is written too. Refuses an output it cannot write before
-/// reading anything.
+/// CMS signature of the result is written too. Refuses an output it cannot write, or one that
+/// is an input (the in-place package aside) or the other output, before reading anything.
 pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
     let target = args.target.as_deref().unwrap_or(&args.pqx);
+    let mut inputs = vec![Role {
+        role: "package",
+        path: &args.pqx,
+    }];
+    inputs.extend(overlap::key_inputs(&args.key));
+    let mut outputs = vec![Role {
+        role: "signed package",
+        path: target,
+    }];
+    if let Some(p7s) = &args.options.detached_p7s {
+        outputs.push(Role {
+            role: "detached signature",
+            path: p7s,
+        });
+    }
+    overlap::refuse(&inputs, &outputs, Some((target, &args.pqx)))?;
     check_writable(target)?;
     if let Some(p7s) = &args.options.detached_p7s {
         check_writable(p7s)?;
@@ -42,9 +60,11 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
     };
     let options = signer::sign_options(&args.options, args.replace)?;
     let key = signer::require(&args.key)?;
-    let outcome = write_atomically(target, |w| {
-        sign_package(&mut package, &key, &options, w).map(|(_, o)| o)
-    })?;
+    let mut out = AtomicFile::create(target)?;
+    let (_, outcome) = sign_package(&mut package, &key, &options, out.writer())?;
+    // The input is closed before the rename: Windows refuses to replace an open file.
+    drop(package);
+    out.commit()?;
     progress.finish();
     report_signed(target, &key, &outcome);
     signer::write_detached(&args.options, target, &key, &options)?;

@@ -9,10 +9,11 @@
 //! `create_new` (which never follows a link). The archive reader already bounds entry count,
 //! sizes and compression ratio (pqx-core's limits) and refuses duplicate names.
 
-use super::display_name;
+use super::{display_name, overlap};
 use crate::cli::UnpackArgs;
 use crate::connector::Connector;
 use crate::failure::{Exit, Failure};
+use pqx_core::file_identity::Role;
 use pqx_core::limits::Limits;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -21,6 +22,15 @@ use std::path::{Path, PathBuf};
 /// Runs `pqx unpack`.
 pub fn run(args: &UnpackArgs) -> Result<Exit, Failure> {
     let what = display_name(&args.file);
+    let input = [Role {
+        role: "input",
+        path: &args.file,
+    }];
+    let folder = [Role {
+        role: "output folder",
+        path: &args.output,
+    }];
+    overlap::refuse(&input, &folder, None)?;
     let file = fs::File::open(&args.file).map_err(|e| Failure::io(&args.file, e))?;
     let mut connector = Connector::open(std::io::BufReader::new(file), &what, &Limits::default())?;
     let files = connector.files();
@@ -33,6 +43,18 @@ pub fn run(args: &UnpackArgs) -> Result<Exit, Failure> {
             )
         })?;
         planned.push((f, relative));
+    }
+    if args.force {
+        // An extracted file may replace an existing one: never the input.
+        let paths: Vec<PathBuf> = planned.iter().map(|(_, r)| args.output.join(r)).collect();
+        let files: Vec<Role<'_>> = paths
+            .iter()
+            .map(|path| Role {
+                role: "extracted file",
+                path,
+            })
+            .collect();
+        overlap::refuse(&input, &files, None)?;
     }
     prepare_dir(&args.output, args.force)?;
     for (f, relative) in planned {
