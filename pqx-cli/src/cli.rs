@@ -21,13 +21,14 @@ Exit status:
   3  an input is unreadable or malformed, or an output cannot be written
   4  key or password problem (wrong password, unreadable key or certificate)
   5  refused by policy (weak key, missing code-signing EKU, expired certificate,
-     or connector check errors found by pack/sign)
+     or, with --strict, connector check errors found by pack/sign)
   6  time-stamping failed: no --timestamper gave a usable token (network down, TSA
      unreachable or refusing); nothing was written, retrying later may help
 
-pack and sign run the connector check (pqx check) first: warnings are printed on standard
-error, errors refuse (exit 5). --no-check skips the check (for connectors that are not meant
-for certification).
+pack and sign run the connector check (pqx check) first and go on whatever it finds, as
+MakePQX does: one summary line on standard error (and a warning line for each secret the
+package would ship). --strict makes check errors and secrets refuse (exit 5, nothing
+written); --no-check skips the check.
 
 Passwords: -p works as in MakePQX but shows the password in process lists; prefer
 --password-file FILE (- for standard input) or the PQX_PASSWORD environment variable.
@@ -136,9 +137,12 @@ pub struct SignOptionsArgs {
             .try_map(|s: String| DigestAlgorithm::from_name(&s).map_err(|e| e.to_string()))
     )]
     pub hash: DigestAlgorithm,
-    /// Do not run the connector check first (by default its errors refuse pack/sign)
+    /// Do not run the connector check first (by default it reports a one-line summary and goes on)
     #[arg(long)]
     pub no_check: bool,
+    /// Refuse (exit 5, nothing written) when the connector check finds errors or a packaged secret
+    #[arg(long, conflicts_with = "no_check")]
+    pub strict: bool,
     /// Add an RFC 3161 timestamp from this time-stamping authority (repeatable: tried in order)
     #[arg(long, value_name = "URL", requires = "signer")]
     pub timestamper: Vec<String>,

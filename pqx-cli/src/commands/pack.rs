@@ -9,6 +9,7 @@ use crate::progress::Progress;
 use crate::signer;
 use pqx_core::atomic::{check_writable, write_atomically};
 use pqx_core::limits::Limits;
+use pqx_core::mez::Mez;
 use pqx_core::opc::Package;
 use pqx_core::pack::pack;
 use pqx_core::sign::sign_package;
@@ -31,15 +32,15 @@ pub fn run(args: &PackArgs) -> Result<Exit, Failure> {
     // Packing reads the files once; the check reads only the connector's text files (at
     // most lint::MAX_TOTAL_SIZE), a small share of a big connector.
     let (progress, reader) = Progress::open(&args.mez, "packing", false)?;
-    let mut connector = Connector::open(reader, &what, &limits)?;
-    if !args.options.no_check && matches!(connector, Connector::Mez(_)) {
-        super::check::gate(&mut connector, &what)?;
+    // Every .mez MakePQX packs, pqx packs: the 2018 SDK's OPC-shaped ones too (their
+    // packaging metadata is dropped and rebuilt); a signed .pqx is refused with a message
+    // that says so (Mez::open).
+    let mut connector = Connector::Mez(Mez::open(reader, &what, &limits)?);
+    if !args.options.no_check {
+        super::check::gate(&mut connector, &args.mez, args.options.strict)?;
     }
     let Connector::Mez(mut mez) = connector else {
-        return Err(
-            Failure::new(Exit::Input, format!("{what} is already a .pqx package"))
-                .hint("sign it with pqx sign"),
-        );
+        return Err(Failure::new(Exit::Input, format!("{what} is not a .mez")));
     };
     let Some(key) = signer::load(&args.key)? else {
         write_atomically(&target, |w| pack(&mut mez, w).map(drop))?;

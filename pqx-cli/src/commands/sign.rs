@@ -32,7 +32,7 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
     let (progress, reader) = Progress::open(&args.pqx, "signing", false)?;
     let mut connector = Connector::open(reader, &what, &Limits::default())?;
     if !args.options.no_check && matches!(connector, Connector::Pqx(..)) {
-        super::check::gate(&mut connector, &what)?;
+        super::check::gate(&mut connector, &args.pqx, args.options.strict)?;
     }
     let Connector::Pqx(mut package, _) = connector else {
         return Err(

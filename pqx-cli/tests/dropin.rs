@@ -1,0 +1,325 @@
+//! A drop-in that never surprises (issue 14): MakePQX's documented command lines, unchanged,
+//! work on what MakePQX accepts — real Power Query SDK output included — and the connector
+//! check advises instead of refusing unless asked to (`--strict`).
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// The real SDK-built `.mez` files in `tests/data/dataconnectors/` (see its README).
+const SDK_MEZ: [&str; 4] = [
+    "PQExtensionBlank.mez",
+    "HelloWorldWithDocs.mez",
+    "Relationships.mez",
+    "Github.mez",
+];
+
+fn sdk_mez(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/dataconnectors")
+        .join(name)
+}
+
+/// Asserts with Python's `zipfile` (an independent reader) that every file of `mez` is in
+/// `pqx` byte for byte, under its OPC part name (percent-escapes decoded), and that the
+/// `.mez`'s own OPC metadata was not carried over as a connector file.
+fn assert_same_files(mez: &Path, pqx: &Path) {
+    let script = r#"
+import sys, zipfile, urllib.parse
+mez, pqx = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2])
+parts = {urllib.parse.unquote(i.filename): i.filename for i in pqx.infolist()}
+meta = lambda n: n == '[Content_Types].xml' or n.startswith('_rels/') or '/_rels/' in n
+files = [i for i in mez.infolist() if not meta(i.filename)]
+assert files, 'no files in the .mez'
+for i in files:
+    assert i.filename in parts, 'missing from the .pqx: ' + i.filename
+    assert mez.read(i) == pqx.read(parts[i.filename]), 'bytes differ: ' + i.filename
+assert pqx.testzip() is None
+print(len(files))
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(mez)
+        .arg(pqx)
+        .output()
+        .expect("python3 is needed by the tests (tests/interop/install_deps.sh installs it)");
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        mez.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn makepqx_command_lines_pack_sign_and_verify_real_sdk_mez_files_with_default_flags() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    for name in SDK_MEZ {
+        let mez = dir.path().join(name);
+        std::fs::copy(sdk_mez(name), &mez).unwrap();
+        let pqx_file = mez.with_extension("pqx");
+        pqx()
+            .arg("pack")
+            .arg("-mz")
+            .arg(&mez)
+            .arg("-t")
+            .arg(&pqx_file)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("against the certification rules"));
+        pqx()
+            .arg("sign")
+            .arg(&pqx_file)
+            .arg("-c")
+            .arg(f.pfx())
+            .arg("-p")
+            .arg(PASSWORD)
+            .assert()
+            .success();
+        let report = pqx()
+            .arg("verify")
+            .arg(&pqx_file)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        assert_eq!(status_of(&report), "Success", "{name}");
+        assert_same_files(&mez, &pqx_file);
+    }
+}
+
+#[test]
+fn the_old_sdks_opc_shaped_mez_is_packed_with_its_metadata_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let mez = dir.path().join("PQExtensionBlank.mez");
+    std::fs::copy(sdk_mez("PQExtensionBlank.mez"), &mez).unwrap();
+    pqx().arg("pack").arg("-mz").arg(&mez).assert().success();
+    let listing = pqx()
+        .arg("inspect")
+        .arg(dir.path().join("PQExtensionBlank.pqx"))
+        .arg("--json")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&listing).unwrap();
+    let text = v.to_string();
+    assert!(text.contains("PQExtensionBlank.m"), "{text}");
+    assert!(
+        !text.contains("Content_Types"),
+        "the .mez's own [Content_Types].xml is not a connector file: {text}"
+    );
+    // pqx's own content types replace the SDK's (which declared every file application/x-ms-m).
+    let packed = std::fs::read(dir.path().join("PQExtensionBlank.pqx")).unwrap();
+    let ct = pqx_core::archive::ArchiveReader::open(
+        std::io::Cursor::new(packed),
+        "p",
+        &pqx_core::limits::Limits::default(),
+    )
+    .and_then(|mut a| {
+        let e = a.find("[Content_Types].xml").cloned().unwrap();
+        a.read(&e, 1 << 20)
+    })
+    .unwrap();
+    let ct = String::from_utf8(ct).unwrap();
+    assert!(ct.contains("image/png") && !ct.contains("x-ms-m"), "{ct}");
+}
+
+#[test]
+fn an_unsigned_pqx_given_to_pack_is_repacked_to_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mez = dir.path().join("Hello World.mez");
+    write_zip(
+        &mez,
+        &[
+            ("Hello World.pq", b"section HelloWorld; shared X = 1;"),
+            ("Hello World16.png", b"\x89PNG not really"),
+        ],
+    );
+    let first = dir.path().join("first.pqx");
+    let second = dir.path().join("second.pqx");
+    pqx()
+        .arg("pack")
+        .arg("-mz")
+        .arg(&mez)
+        .arg("-t")
+        .arg(&first)
+        .assert()
+        .success();
+    pqx()
+        .arg("pack")
+        .arg("-mz")
+        .arg(&first)
+        .arg("-t")
+        .arg(&second)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(&first).unwrap(),
+        std::fs::read(&second).unwrap(),
+        "names are decoded (Hello%20World.pq is the file Hello World.pq), metadata rebuilt"
+    );
+}
+
+#[test]
+fn pack_refuses_a_signed_pqx_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let signed = signed_sample(dir.path(), "Signed");
+    let out = dir.path().join("again.pqx");
+    pqx()
+        .arg("pack")
+        .arg("-mz")
+        .arg(&signed)
+        .arg("-t")
+        .arg(&out)
+        .assert()
+        .code(3)
+        .stderr(
+            predicate::str::contains("Signed.pqx is a signed .pqx package, not a .mez")
+                .and(predicate::str::contains("drop its signatures"))
+                .and(predicate::str::contains("already a .pqx").not()),
+        );
+    assert!(!out.exists());
+}
+
+#[test]
+fn pack_and_sign_report_check_errors_in_one_line_and_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("Plain.mez");
+    write_uncertified_mez(&broken);
+    let stderr = pqx()
+        .arg("pack")
+        .arg("-mz")
+        .arg(&broken)
+        .assert()
+        .success()
+        .get_output()
+        .stderr
+        .clone();
+    let stderr = String::from_utf8(stderr).unwrap();
+    let check_lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("certification") || l.contains("error"))
+        .collect();
+    assert_eq!(
+        check_lines,
+        [format!(
+            "pqx: {}: 2 errors, 2 warnings against the certification rules — `pqx check {}` explains",
+            broken.display(),
+            broken.display()
+        )],
+        "{stderr}"
+    );
+    let packed = dir.path().join("Plain.pqx");
+    sign_with_pem(&packed)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "2 errors, 2 warnings against the certification rules",
+        ));
+    verifies(&packed);
+    // `pqx check` itself is unchanged: errors exit 1.
+    pqx().arg("check").arg(&broken).assert().code(1);
+}
+
+#[test]
+fn strict_makes_check_errors_fatal_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("Plain.mez");
+    write_uncertified_mez(&broken);
+    let packed = dir.path().join("Plain.pqx");
+    pqx()
+        .arg("pack")
+        .arg("-mz")
+        .arg(&broken)
+        .arg("--strict")
+        .assert()
+        .code(5)
+        .stderr(
+            predicate::str::contains("error[documentation]")
+                .and(predicate::str::contains("refused by --strict")),
+        );
+    assert!(!packed.exists(), "nothing is written when --strict refuses");
+    pqx()
+        .arg("pack")
+        .arg("-mz")
+        .arg(&broken)
+        .arg("--no-check")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("certification").not());
+    let before = std::fs::read(&packed).unwrap();
+    sign_with_pem(&packed).arg("--strict").assert().code(5);
+    assert_eq!(std::fs::read(&packed).unwrap(), before, "input untouched");
+    pqx()
+        .arg("pack")
+        .arg("-mz")
+        .arg(&broken)
+        .args(["--strict", "--no-check"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_packaged_secret_is_always_shouted_about_and_refused_under_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    // The sample connector is certification-clean; add a packaged secret.
+    let sample = pqx_core::sample::hello_world_mez().unwrap();
+    let mut archive = pqx_core::archive::ArchiveReader::open(
+        std::io::Cursor::new(sample),
+        "s",
+        &pqx_core::limits::Limits::default(),
+    )
+    .unwrap();
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    for e in archive.entries().to_vec() {
+        entries.push((e.name.clone(), archive.read(&e, u64::MAX).unwrap()));
+    }
+    entries.push(("client_secret".into(), b"s3cr3t-value-0123456789".to_vec()));
+    let borrowed: Vec<(&str, &[u8])> = entries
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let mez = dir.path().join("HelloWorld.mez");
+    write_zip(&mez, &borrowed);
+    pqx()
+        .arg("pack")
+        .arg("-mz")
+        .arg(&mez)
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("ships a secret to everyone who installs it")
+                .and(predicate::str::contains("client_secret")),
+        );
+    pqx()
+        .arg("pack")
+        .arg("-mz")
+        .arg(&mez)
+        .args(["--strict", "-t", "strict.pqx"])
+        .current_dir(dir.path())
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("warning[packaged-secret]"));
+    assert!(!dir.path().join("strict.pqx").exists());
+    // The real SDK sample that reads a packaged client_secret.
+    let github = dir.path().join("Github.mez");
+    std::fs::copy(sdk_mez("Github.mez"), &github).unwrap();
+    pqx()
+        .arg("pack")
+        .arg("-mz")
+        .arg(&github)
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("ships a secret").and(predicate::str::contains(
+                "Extension.Contents reads packaged file \"client_secret\"",
+            )),
+        );
+}
