@@ -7,6 +7,8 @@
 
 #![forbid(unsafe_code)]
 
+#[macro_use]
+mod output;
 mod cli;
 mod commands;
 mod connector;

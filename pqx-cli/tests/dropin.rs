@@ -323,3 +323,59 @@ fn a_packaged_secret_is_always_shouted_about_and_refused_under_strict() {
             )),
         );
 }
+
+/// Runs `pqx ARGS`, closing the reading end of its standard output at once, as `| head -0`
+/// does; returns its exit status and standard error.
+#[cfg(unix)]
+fn run_with_closed_stdout(args: &[&str]) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pqx"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (child.wait().unwrap(), stderr)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_pqx_silently_as_sigpipe_ends_coreutils() {
+    use std::os::unix::process::ExitStatusExt;
+    for args in [
+        &["completions", "bash"][..],
+        &["manpage"],
+        &["check", "--list-rules"],
+    ] {
+        let mut killed = 0;
+        for _ in 0..20 {
+            let (status, stderr) = run_with_closed_stdout(args);
+            assert_eq!(stderr, "", "{args:?}: nothing on standard error");
+            match status.signal() {
+                Some(13) => killed += 1,
+                other => assert!(status.success(), "{args:?}: {status:?} (signal {other:?})"),
+            }
+        }
+        assert!(killed > 0, "{args:?}: never met the closed pipe");
+        // And through a real shell pipeline, as users type it.
+        for _ in 0..20 {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("\"$0\" {} | head -1 >/dev/null", args.join(" ")))
+                .arg(env!("CARGO_BIN_EXE_pqx"))
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{args:?}");
+            assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+        }
+    }
+}

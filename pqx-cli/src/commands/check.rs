@@ -12,7 +12,7 @@ use std::path::Path;
 pub fn run(args: &CheckArgs) -> Result<Exit, Failure> {
     if args.list_rules {
         for r in lint::rules() {
-            println!("{:<28} {:<7} {}", r.id, r.severity.as_str(), r.summary);
+            outln!("{:<28} {:<7} {}", r.id, r.severity.as_str(), r.summary);
         }
         return Ok(Exit::Success);
     }
@@ -42,12 +42,12 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Failure> {
     options.disabled_rules = args.disable.clone();
     let findings = lint::check(&source, &options);
     match args.output_format() {
-        CheckFormat::Text => print!(
+        CheckFormat::Text => out!(
             "{}",
             render_text(&findings, color_wanted(std::io::stdout().is_terminal()))
         ),
-        CheckFormat::Json => println!("{}", lint::to_json(&findings)),
-        CheckFormat::Sarif => println!("{}", lint::to_sarif(&findings)),
+        CheckFormat::Json => outln!("{}", lint::to_json(&findings)),
+        CheckFormat::Sarif => outln!("{}", lint::to_sarif(&findings)),
     }
     let fails =
         lint::has_errors(&findings) || (args.deny == Some(Deny::Warnings) && !findings.is_empty());

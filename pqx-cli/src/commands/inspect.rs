@@ -15,9 +15,9 @@ pub fn run(args: &InspectArgs) -> Result<Exit, Failure> {
     if args.json {
         let json = serde_json::to_string_pretty(&inspection)
             .map_err(|e| Failure::new(Exit::Input, e.to_string()))?;
-        println!("{json}");
+        outln!("{json}");
     } else {
-        print!("{}", to_text(&what, &inspection));
+        out!("{}", to_text(&what, &inspection));
     }
     Ok(Exit::Success)
 }
