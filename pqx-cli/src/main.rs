@@ -14,6 +14,7 @@ mod commands;
 mod connector;
 mod failure;
 mod password;
+mod paths;
 mod progress;
 mod signer;
 

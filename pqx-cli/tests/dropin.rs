@@ -379,3 +379,67 @@ fn a_closed_pipe_ends_pqx_silently_as_sigpipe_ends_coreutils() {
         }
     }
 }
+
+#[test]
+fn a_directory_or_missing_file_as_input_and_a_missing_output_folder_are_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("Folder.mez");
+    std::fs::create_dir(&folder).unwrap();
+    let is_a_directory = format!("{} is a directory, not a file", folder.display());
+    for args in [
+        vec!["pack", "-mz"],
+        vec!["sign", "--key", "k.pem"],
+        vec!["verify"],
+        vec!["inspect"],
+    ] {
+        pqx()
+            .current_dir(dir.path())
+            .args(&args)
+            .arg(&folder)
+            .assert()
+            .code(3)
+            .stderr(
+                predicate::str::contains(is_a_directory.as_str())
+                    .and(predicate::str::contains("malformed").not()),
+            );
+    }
+    let missing = dir.path().join("Missing.mez");
+    pqx()
+        .arg("pack")
+        .arg("-mz")
+        .arg(&missing)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(format!(
+            "{} does not exist",
+            missing.display()
+        )));
+    let mez = dir.path().join("HelloWorld.mez");
+    write_sample_mez(&mez);
+    let no_folder = dir.path().join("no-such-folder");
+    for out in ["x.pqx", "sub/x.pqx"] {
+        pqx()
+            .arg("pack")
+            .arg("-mz")
+            .arg(&mez)
+            .arg("-t")
+            .arg(no_folder.join(out))
+            .assert()
+            .code(3)
+            .stderr(
+                predicate::str::contains("the output folder")
+                    .and(predicate::str::contains("does not exist")),
+            )
+            .stderr(predicate::str::contains(mez.display().to_string()).not());
+    }
+    let unsigned = unsigned_sample(dir.path());
+    sign_with_pem(&unsigned)
+        .arg("-t")
+        .arg(no_folder.join("x.pqx"))
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(format!(
+            "the output folder {} does not exist",
+            no_folder.display()
+        )));
+}

@@ -30,7 +30,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Failure> {
     let source = if path.is_dir() {
         ConnectorSource::from_dir(path)?
     } else {
-        let file = std::fs::File::open(path).map_err(|e| Failure::io(path, e))?;
+        let file = crate::paths::open_input(path)?;
         Connector::open(
             std::io::BufReader::new(file),
             &path.display().to_string(),

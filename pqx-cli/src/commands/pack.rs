@@ -5,9 +5,10 @@ use super::{display_name, sign::report_signed};
 use crate::cli::PackArgs;
 use crate::connector::Connector;
 use crate::failure::{Exit, Failure};
+use crate::paths::check_output;
 use crate::progress::Progress;
 use crate::signer;
-use pqx_core::atomic::{check_writable, write_atomically};
+use pqx_core::atomic::write_atomically;
 use pqx_core::limits::Limits;
 use pqx_core::mez::Mez;
 use pqx_core::opc::Package;
@@ -23,9 +24,9 @@ pub fn run(args: &PackArgs) -> Result<Exit, Failure> {
         .target
         .clone()
         .unwrap_or_else(|| args.mez.with_extension("pqx"));
-    check_writable(&target)?;
+    check_output(&target)?;
     if let Some(p7s) = &args.options.detached_p7s {
-        check_writable(p7s)?;
+        check_output(p7s)?;
     }
     let limits = Limits::default();
     let what = display_name(&args.mez);

@@ -5,9 +5,10 @@ use super::display_name;
 use crate::cli::SignArgs;
 use crate::connector::Connector;
 use crate::failure::{Exit, Failure};
+use crate::paths::check_output;
 use crate::progress::Progress;
 use crate::signer;
-use pqx_core::atomic::{check_writable, write_atomically};
+use pqx_core::atomic::write_atomically;
 use pqx_core::certificate::format_report_time;
 use pqx_core::keys::SigningKey;
 use pqx_core::limits::Limits;
@@ -21,9 +22,13 @@ use std::path::Path;
 /// reading anything.
 pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
     let target = args.target.as_deref().unwrap_or(&args.pqx);
-    check_writable(target)?;
+    if args.target.is_none() {
+        // Signing in place: name a bad input as an input, not as an unwritable output.
+        drop(crate::paths::open_input(&args.pqx)?);
+    }
+    check_output(target)?;
     if let Some(p7s) = &args.options.detached_p7s {
-        check_writable(p7s)?;
+        check_output(p7s)?;
     }
     let what = display_name(&args.pqx);
     // Signing reads the package once, digesting each part as it copies it (a deflated
