@@ -139,7 +139,10 @@ mod tests {
     #[test]
     fn prints_one_line_with_the_hint() {
         let f = Failure::from(Error::WrongPassword("alice.pfx".into()));
-        assert_eq!(f.to_string(), "wrong password for alice.pfx — pass it with --password-file FILE or PQX_PASSWORD (or -p)");
+        assert_eq!(
+            f.to_string(),
+            "wrong password for alice.pfx — pass it with --password-file FILE or PQX_PASSWORD (or -p)"
+        );
         assert_eq!(Failure::new(Exit::Input, "a\nb").to_string(), "a b");
     }
 }

@@ -443,3 +443,56 @@ fn a_directory_or_missing_file_as_input_and_a_missing_output_folder_are_named_as
             no_folder.display()
         )));
 }
+
+#[test]
+fn a_missing_password_says_so_and_a_wrong_one_names_its_source() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let target = unsigned_sample(dir.path());
+    let sign = || {
+        let mut c = pqx();
+        c.arg("sign").arg(&target).arg("-c").arg(f.pfx());
+        c
+    };
+    sign().assert().code(4).stderr(
+        predicate::str::contains(
+            "leaf.pfx needs a password, none was given, and there is no terminal",
+        )
+        .and(predicate::str::contains(
+            "--password-file FILE, the PQX_PASSWORD environment variable, or -p PASSWORD",
+        )),
+    );
+    sign()
+        .args(["-p", "wrong"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(
+            "the password given with -p does not open it",
+        ));
+    sign()
+        .env("PQX_PASSWORD", "wrong")
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(
+            "the password in PQX_PASSWORD does not open it",
+        ));
+    let file = dir.path().join("pw.txt");
+    std::fs::write(&file, "wrong\n").unwrap();
+    sign()
+        .arg("--password-file")
+        .arg(&file)
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(format!(
+            "the password read from --password-file {} does not open it",
+            file.display()
+        )));
+    sign()
+        .args(["--password-file", "-"])
+        .write_stdin("wrong\n")
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(
+            "the password read from standard input (--password-file -) does not open it",
+        ));
+}
