@@ -496,3 +496,119 @@ fn a_missing_password_says_so_and_a_wrong_one_names_its_source() {
             "the password read from standard input (--password-file -) does not open it",
         ));
 }
+
+/// Runs `openssl ARGS` in `dir`, asserting success.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl command is needed by the tests");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_key_that_is_not_rsa_is_named_with_what_power_bi_needs() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    openssl(
+        d,
+        &[
+            "genpkey",
+            "-algorithm",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-out",
+            "ec.pem",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "genpkey",
+            "-algorithm",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:secp384r1",
+            "-out",
+            "ec384.pem",
+        ],
+    );
+    openssl(d, &["ec", "-in", "ec.pem", "-out", "ec-sec1.pem"]);
+    openssl(d, &["genpkey", "-algorithm", "ed25519", "-out", "ed.pem"]);
+    openssl(
+        d,
+        &[
+            "genpkey",
+            "-genparam",
+            "-algorithm",
+            "dsa",
+            "-pkeyopt",
+            "dsa_paramgen_bits:1024",
+            "-out",
+            "dsap.pem",
+        ],
+    );
+    openssl(d, &["genpkey", "-paramfile", "dsap.pem", "-out", "dsa.pem"]);
+    openssl(
+        d,
+        &[
+            "req", "-x509", "-key", "ec.pem", "-subj", "/CN=ec", "-days", "30", "-out", "ec.crt",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            "ec.pem",
+            "-in",
+            "ec.crt",
+            "-out",
+            "ec.pfx",
+            "-passout",
+            &format!("pass:{PASSWORD}"),
+        ],
+    );
+    let target = unsigned_sample(d);
+    let need = "Power BI's signatures need an RSA key of 2048 bits or more";
+    for (key, holds) in [
+        ("ec.pem", "ec.pem holds an ECDSA P-256 key"),
+        ("ec384.pem", "ec384.pem holds an ECDSA P-384 key"),
+        ("ec-sec1.pem", "ec-sec1.pem holds an ECDSA P-256 key"),
+        ("ed.pem", "ed.pem holds an Ed25519 key"),
+        ("dsa.pem", "dsa.pem holds a DSA key"),
+    ] {
+        pqx()
+            .current_dir(d)
+            .arg("sign")
+            .arg(&target)
+            .args(["--key", key, "--cert"])
+            .arg(f.chain())
+            .assert()
+            .code(5)
+            .stderr(
+                predicate::str::contains(holds)
+                    .and(predicate::str::contains(need))
+                    .and(predicate::str::contains("OID").not()),
+            );
+    }
+    pqx()
+        .current_dir(d)
+        .arg("sign")
+        .arg(&target)
+        .args(["-c", "ec.pfx", "-p", PASSWORD])
+        .assert()
+        .code(5)
+        .stderr(
+            predicate::str::contains("ec.pfx holds an ECDSA P-256 key")
+                .and(predicate::str::contains(need)),
+        );
+}

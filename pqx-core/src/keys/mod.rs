@@ -6,6 +6,7 @@
 //! certificate whose key did not make it. What makes a key acceptable for signing (size, key
 //! usage, validity) is a separate, explicit step: [`SigningKey::check_signing_policy`].
 
+mod algorithm;
 mod pkcs12;
 mod pkcs8;
 
