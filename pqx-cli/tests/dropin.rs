@@ -612,3 +612,110 @@ fn a_key_that_is_not_rsa_is_named_with_what_power_bi_needs() {
                 .and(predicate::str::contains(need)),
         );
 }
+
+/// Runs `pqx ARGS` in a private mount namespace where `dir` is a 64 KiB tmpfs (`unshare -rm`:
+/// no root needed where user namespaces are allowed). `None` when this machine cannot.
+fn pqx_on_a_tiny_disk(dir: &Path, args: &[&std::ffi::OsStr]) -> Option<std::process::Output> {
+    let probe = std::process::Command::new("unshare")
+        .args(["-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs \"$0\""])
+        .arg(dir)
+        .output()
+        .ok()?;
+    if !probe.status.success() {
+        return None;
+    }
+    let out = std::process::Command::new("unshare")
+        .args([
+            "-rm",
+            "sh",
+            "-c",
+            "mount -t tmpfs -o size=64k tmpfs \"$0\" && shift && exec \"$@\"",
+        ])
+        .arg(dir)
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_pqx"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .ok()?;
+    Some(out)
+}
+
+#[test]
+fn a_full_disk_is_named_as_such_with_the_file_being_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = dir.path().join("tiny");
+    std::fs::create_dir(&tiny).unwrap();
+    // 200 KiB that do not compress: more than the 64 KiB disk holds.
+    let mut x: u32 = 0x2545_F491;
+    let noise: Vec<u8> = (0..200_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    let mez = dir.path().join("Big.mez");
+    write_zip(&mez, &[("Big.pq", b"section Big;"), ("data.bin", &noise)]);
+    let unsigned = dir.path().join("Big.pqx");
+    pqx()
+        .arg("pack")
+        .arg("-mz")
+        .arg(&mez)
+        .arg("--no-check")
+        .assert()
+        .success();
+    let (key, chain) = (fixture().key(), fixture().chain());
+    let pack_target = tiny.join("Packed.pqx");
+    let sign_target = tiny.join("Signed.pqx");
+    let runs: [(Vec<&std::ffi::OsStr>, &Path); 2] = [
+        (
+            vec![
+                "pack".as_ref(),
+                "-mz".as_ref(),
+                mez.as_os_str(),
+                "-t".as_ref(),
+                pack_target.as_os_str(),
+            ],
+            &pack_target,
+        ),
+        (
+            vec![
+                "sign".as_ref(),
+                unsigned.as_os_str(),
+                "--key".as_ref(),
+                key.as_os_str(),
+                "--cert".as_ref(),
+                chain.as_os_str(),
+                "-t".as_ref(),
+                sign_target.as_os_str(),
+            ],
+            &sign_target,
+        ),
+    ];
+    for (args, target) in runs {
+        let Some(out) = pqx_on_a_tiny_disk(&tiny, &args) else {
+            eprintln!("skipped: cannot mount a tmpfs here (unshare -rm refused); failure::tests covers the mapping");
+            return;
+        };
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.contains("certification"))
+            .collect();
+        assert_eq!(errors.len(), 1, "one line: {stderr}");
+        assert!(
+            errors[0].starts_with(&format!(
+                "pqx: error: no space left on device while writing {}",
+                target.display()
+            )),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("ZipWriter") && !stderr.contains("malformed"),
+            "{stderr}"
+        );
+    }
+}

@@ -4,7 +4,7 @@
 use super::{display_name, sign::report_signed};
 use crate::cli::PackArgs;
 use crate::connector::Connector;
-use crate::failure::{Exit, Failure};
+use crate::failure::{self, Exit, Failure};
 use crate::paths::check_output;
 use crate::progress::Progress;
 use crate::signer;
@@ -44,7 +44,8 @@ pub fn run(args: &PackArgs) -> Result<Exit, Failure> {
         return Err(Failure::new(Exit::Input, format!("{what} is not a .mez")));
     };
     let Some(key) = signer::load(&args.key)? else {
-        write_atomically(&target, |w| pack(&mut mez, w).map(drop))?;
+        write_atomically(&target, |w| pack(&mut mez, w).map(drop))
+            .map_err(|e| failure::writing(&target, e))?;
         progress.finish();
         eprintln!("packed {}", target.display());
         return Ok(Exit::Success);
@@ -54,7 +55,8 @@ pub fn run(args: &PackArgs) -> Result<Exit, Failure> {
     let mut package = Package::open(Cursor::new(unsigned), &display_name(&target), &limits)?;
     let outcome = write_atomically(&target, |w| {
         sign_package(&mut package, &key, &options, w).map(|(_, o)| o)
-    })?;
+    })
+    .map_err(|e| failure::writing(&target, e))?;
     progress.finish();
     report_signed(&target, &key, &outcome);
     signer::write_detached(&args.options, &target, &key, &options)?;

@@ -4,7 +4,7 @@
 use super::display_name;
 use crate::cli::SignArgs;
 use crate::connector::Connector;
-use crate::failure::{Exit, Failure};
+use crate::failure::{self, Exit, Failure};
 use crate::paths::check_output;
 use crate::progress::Progress;
 use crate::signer;
@@ -49,7 +49,8 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
     let key = signer::require(&args.key)?;
     let outcome = write_atomically(target, |w| {
         sign_package(&mut package, &key, &options, w).map(|(_, o)| o)
-    })?;
+    })
+    .map_err(|e| failure::writing(target, e))?;
     progress.finish();
     report_signed(target, &key, &outcome);
     signer::write_detached(&args.options, target, &key, &options)?;
