@@ -20,8 +20,8 @@ Exit status:
   2  usage error (unknown option, missing argument, bad value)
   3  an input is unreadable or malformed, or an output cannot be written
   4  key or password problem (wrong password, unreadable key or certificate)
-  5  refused by policy (weak key, missing code-signing EKU, expired certificate,
-     or, with --strict, connector check errors found by pack/sign)
+  5  refused by policy (a key that is not RSA or under 2048 bits, missing code-signing
+     EKU, expired certificate; with --strict, check errors or secrets found by pack/sign)
   6  time-stamping failed: no --timestamper gave a usable token (network down, TSA
      unreachable or refusing); nothing was written, retrying later may help
 
@@ -42,8 +42,11 @@ input is a terminal.";
     version,
     about = "Pack, sign and verify Power Query connectors (.pqx): a drop-in for MakePQX on every OS",
     long_about = "Pack, sign and verify Power Query connectors (.pqx): a drop-in for MakePQX on every OS.\n\n\
-                  MakePQX's commands and options work unchanged (pack -mz, sign -c -p -r, verify -q); \
-                  inspect, unpack, thumbprint and check are pqx's own.",
+                  MakePQX's commands and options work unchanged (pack -mz, sign -c -p -r, verify -q), \
+                  on every .mez MakePQX accepts (the 2018 SDK's OPC-shaped ones too): where MakePQX \
+                  succeeds, pqx succeeds. pack and sign also run the connector check, which only \
+                  reports (--strict refuses on its errors). inspect, unpack, thumbprint and check \
+                  are pqx's own.",
     after_help = EXIT_STATUS_HELP,
     arg_required_else_help = true,
     max_term_width = 100
