@@ -93,11 +93,19 @@ make_pki() {
   openssl pkcs12 -export -inkey leaf.key -in leaf.pem -certfile root.pem -passout "pass:$PASSWORD" -out signer.pfx || return 1
   openssl pkcs12 -export -legacy -inkey leaf.key -in leaf.pem -certfile root.pem -passout "pass:$PASSWORD" -out signer-legacy.pfx || return 1
   openssl pkcs12 -export -inkey noeku.key -in noeku.pem -certfile root.pem -passout "pass:$PASSWORD" -out noeku.pfx || return 1
+  # An ECDSA P-256 key and certificate (Power BI needs RSA: pqx names what the file holds).
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -keyout ec.key \
+    -out ec.pem -subj "/O=pqx test/CN=pqx FFI EC" 2>/dev/null || return 1
+  openssl pkcs12 -export -inkey ec.key -in ec.pem -passout "pass:$PASSWORD" -out ec.pfx || return 1
   # A minimal connector: one section document.
   python3 - <<'PY' || return 1
 import zipfile
 with zipfile.ZipFile("connector.mez", "w", zipfile.ZIP_DEFLATED) as z:
     z.writestr("Connector.pq", '[Version = "1.0.0"]\nsection Connector;\n\n[DataSource.Kind = "Connector", Publish = "Connector.Publish"]\nshared Connector.Contents = () => "Hello from pqx";\n')
+# The 2018 SDK's shape: an unsigned OPC package written by System.IO.Packaging.
+with zipfile.ZipFile("opc-shaped.mez", "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("Connector.m", 'section Connector;\nshared Connector.Contents = () => 1;\n')
+    z.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="m" ContentType="application/x-ms-m" /></Types>')
 PY
   cd "$ROOT"
 }

@@ -20,14 +20,15 @@ Exit status:
   2  usage error (unknown option, missing argument, bad value)
   3  an input is unreadable or malformed, or an output cannot be written
   4  key or password problem (wrong password, unreadable key or certificate)
-  5  refused by policy (weak key, missing code-signing EKU, expired certificate,
-     or connector check errors found by pack/sign)
+  5  refused by policy (a key that is not RSA or under 2048 bits, missing code-signing
+     EKU, expired certificate; with --strict, check errors or secrets found by pack/sign)
   6  time-stamping failed: no --timestamper gave a usable token (network down, TSA
      unreachable or refusing); nothing was written, retrying later may help
 
-pack and sign run the connector check (pqx check) first: warnings are printed on standard
-error, errors refuse (exit 5). --no-check skips the check (for connectors that are not meant
-for certification).
+pack and sign run the connector check (pqx check) first and go on whatever it finds, as
+MakePQX does: one summary line on standard error (and a warning line for each secret the
+package would ship). --strict makes check errors and secrets refuse (exit 5, nothing
+written); --no-check skips the check.
 
 Passwords: -p works as in MakePQX but shows the password in process lists; prefer
 --password-file FILE (- for standard input) or the PQX_PASSWORD environment variable.
@@ -41,8 +42,11 @@ input is a terminal.";
     version,
     about = "Pack, sign and verify Power Query connectors (.pqx): a drop-in for MakePQX on every OS",
     long_about = "Pack, sign and verify Power Query connectors (.pqx): a drop-in for MakePQX on every OS.\n\n\
-                  MakePQX's commands and options work unchanged (pack -mz, sign -c -p -r, verify -q); \
-                  inspect, unpack, thumbprint and check are pqx's own.",
+                  MakePQX's commands and options work unchanged (pack -mz, sign -c -p -r, verify -q), \
+                  on every .mez MakePQX accepts (the 2018 SDK's OPC-shaped ones too): where MakePQX \
+                  succeeds, pqx succeeds. pack and sign also run the connector check, which only \
+                  reports (--strict refuses on its errors). inspect, unpack, thumbprint and check \
+                  are pqx's own.",
     after_help = EXIT_STATUS_HELP,
     arg_required_else_help = true,
     max_term_width = 100
@@ -136,9 +140,12 @@ pub struct SignOptionsArgs {
             .try_map(|s: String| DigestAlgorithm::from_name(&s).map_err(|e| e.to_string()))
     )]
     pub hash: DigestAlgorithm,
-    /// Do not run the connector check first (by default its errors refuse pack/sign)
+    /// Do not run the connector check first (by default it reports a one-line summary and goes on)
     #[arg(long)]
     pub no_check: bool,
+    /// Refuse (exit 5, nothing written) when the connector check finds errors or a packaged secret
+    #[arg(long, conflicts_with = "no_check")]
+    pub strict: bool,
     /// Add an RFC 3161 timestamp from this time-stamping authority (repeatable: tried in order)
     #[arg(long, value_name = "URL", requires = "signer")]
     pub timestamper: Vec<String>,

@@ -67,6 +67,29 @@ impl Failure {
     }
 }
 
+/// A failure while writing `target`: a full disk, an exhausted quota or a file too large
+/// for the file system is named as such, with the file ("no space left on device while
+/// writing X.pqx"), instead of the archive writer's view of it.
+pub fn writing(target: &std::path::Path, e: Error) -> Failure {
+    let cause = match &e {
+        Error::Io { source, .. } => match source.kind() {
+            std::io::ErrorKind::StorageFull => Some("no space left on device"),
+            std::io::ErrorKind::QuotaExceeded => Some("disk quota exceeded"),
+            std::io::ErrorKind::FileTooLarge => Some("file too large for the file system"),
+            _ => None,
+        },
+        _ => None,
+    };
+    match cause {
+        Some(cause) => Failure::new(
+            Exit::Input,
+            format!("{cause} while writing {}", target.display()),
+        )
+        .hint("free some space or write elsewhere (-t/--target); nothing was written and the input is unchanged"),
+        None => Failure::from(e),
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // One line, whatever the message holds.
@@ -137,9 +160,32 @@ mod tests {
     }
 
     #[test]
+    fn a_full_disk_is_named_with_the_file_being_written() {
+        let full = Error::io(
+            "the output (writing /a.png)",
+            std::io::Error::from(std::io::ErrorKind::StorageFull),
+        );
+        let f = writing(std::path::Path::new("out/X.pqx"), full);
+        assert_eq!(f.exit, Exit::Input);
+        assert!(
+            f.to_string()
+                .starts_with("no space left on device while writing out/X.pqx — "),
+            "{f}"
+        );
+        let other = writing(std::path::Path::new("X.pqx"), Error::Zip("bad".into()));
+        assert_eq!(
+            other.to_string(),
+            "malformed ZIP archive: bad — is it a .mez or .pqx file?"
+        );
+    }
+
+    #[test]
     fn prints_one_line_with_the_hint() {
         let f = Failure::from(Error::WrongPassword("alice.pfx".into()));
-        assert_eq!(f.to_string(), "wrong password for alice.pfx — pass it with --password-file FILE or PQX_PASSWORD (or -p)");
+        assert_eq!(
+            f.to_string(),
+            "wrong password for alice.pfx — pass it with --password-file FILE or PQX_PASSWORD (or -p)"
+        );
         assert_eq!(Failure::new(Exit::Input, "a\nb").to_string(), "a b");
     }
 }

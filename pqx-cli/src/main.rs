@@ -7,12 +7,15 @@
 
 #![forbid(unsafe_code)]
 
+#[macro_use]
+mod output;
 mod cli;
 mod commands;
 mod connector;
 mod failure;
 mod interrupt;
 mod password;
+mod paths;
 mod progress;
 mod signer;
 

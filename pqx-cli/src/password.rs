@@ -16,11 +16,43 @@ use std::io::{BufRead, IsTerminal, Read};
 /// The environment variable read for a password.
 pub const PASSWORD_ENV: &str = "PQX_PASSWORD";
 
-/// The password given through an option, a file or the environment, if any.
-pub fn explicit(args: &PasswordArgs) -> Result<Option<String>, Failure> {
+/// Where a password came from, for a message that says which one was wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `-p PASSWORD`.
+    Option,
+    /// `--password-file FILE` (`-`: standard input).
+    File(std::path::PathBuf),
+    /// The `PQX_PASSWORD` environment variable.
+    Environment,
+    /// Typed at the no-echo prompt.
+    Prompt,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Option => f.write_str("the password given with -p"),
+            Source::File(p) if p.as_os_str() == "-" => {
+                f.write_str("the password read from standard input (--password-file -)")
+            }
+            Source::File(p) => write!(f, "the password read from --password-file {}", p.display()),
+            Source::Environment => write!(f, "the password in {PASSWORD_ENV}"),
+            Source::Prompt => f.write_str("the password typed at the prompt"),
+        }
+    }
+}
+
+/// The three ways to give a password, for messages.
+const THE_THREE_WAYS: &str =
+    "give it with --password-file FILE, the PQX_PASSWORD environment variable, or -p PASSWORD";
+
+/// The password given through an option, a file or the environment, if any, and where it
+/// came from.
+pub fn explicit(args: &PasswordArgs) -> Result<Option<(String, Source)>, Failure> {
     if let Some(p) = &args.password {
         eprintln!("pqx: warning: -p/--password shows the password in process lists; prefer --password-file or {PASSWORD_ENV}");
-        return Ok(Some(p.clone()));
+        return Ok(Some((p.clone(), Source::Option)));
     }
     if let Some(path) = &args.password_file {
         let mut line = String::new();
@@ -40,26 +72,49 @@ pub fn explicit(args: &PasswordArgs) -> Result<Option<String>, Failure> {
             })?;
             line = text.lines().next().unwrap_or_default().to_owned();
         }
-        return Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()));
+        return Ok(Some((
+            line.trim_end_matches(['\r', '\n']).to_owned(),
+            Source::File(path.clone()),
+        )));
     }
-    Ok(std::env::var(PASSWORD_ENV).ok())
+    Ok(std::env::var(PASSWORD_ENV)
+        .ok()
+        .map(|p| (p, Source::Environment)))
+}
+
+/// A wrong password from `source` for `what`: says which source, and how to give another.
+fn wrong_password(e: pqx_core::Error, what: &str, source: &Source) -> Failure {
+    if e.kind() != ErrorKind::WrongPassword {
+        return Failure::from(e);
+    }
+    Failure::new(
+        Exit::Key,
+        format!("wrong password for {what}: {source} does not open it"),
+    )
+    .hint("check it, or give the right one with --password-file FILE, the PQX_PASSWORD environment variable, or -p PASSWORD")
 }
 
 /// Runs `attempt` with the password from `args`; without one, with the empty password and
 /// then, if that is wrong and standard input is a terminal, with one typed at a prompt.
-/// `what` names the file in the prompt.
+/// `what` names the file in the prompt and in messages. A wrong password is reported with
+/// its source (`-p`, `--password-file`, `PQX_PASSWORD`, the prompt); no password and no
+/// terminal to ask on is reported as such, with the three ways to give one.
 pub fn with_password<T>(
     args: &PasswordArgs,
     what: &str,
     mut attempt: impl FnMut(&str) -> pqx_core::Result<T>,
 ) -> Result<T, Failure> {
-    if let Some(p) = explicit(args)? {
-        return attempt(&p).map_err(Failure::from);
+    if let Some((p, source)) = explicit(args)? {
+        return attempt(&p).map_err(|e| wrong_password(e, what, &source));
     }
     match attempt("") {
         Err(e) if e.kind() == ErrorKind::WrongPassword => {
             if !std::io::stdin().is_terminal() {
-                return Err(Failure::from(e).hint(format!("{what} needs a password: pass it with --password-file FILE or {PASSWORD_ENV} (or -p)")));
+                return Err(Failure::new(
+                    Exit::Key,
+                    format!("{what} needs a password, none was given, and there is no terminal to ask for one"),
+                )
+                .hint(THE_THREE_WAYS));
             }
             let typed =
                 rpassword::prompt_password(format!("Password for {what}: ")).map_err(|e| {
@@ -68,7 +123,7 @@ pub fn with_password<T>(
                         format!("cannot read the password from the terminal: {e}"),
                     )
                 })?;
-            attempt(&typed).map_err(Failure::from)
+            attempt(&typed).map_err(|e| wrong_password(e, what, &Source::Prompt))
         }
         other => other.map_err(Failure::from),
     }

@@ -32,7 +32,7 @@ impl Progress {
         label: &str,
         quiet: bool,
     ) -> Result<(Self, Counted<BufReader<File>>), Failure> {
-        let file = File::open(path).map_err(|e| Failure::io(path, e))?;
+        let file = crate::paths::open_input(path)?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         let bar = if wanted(size, quiet, std::io::stderr().is_terminal()) {
             let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());

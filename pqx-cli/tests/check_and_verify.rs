@@ -121,46 +121,6 @@ fn check_json_sarif_deny_disable_and_list_rules() {
 }
 
 #[test]
-fn pack_and_sign_refuse_on_check_errors_unless_no_check() {
-    let dir = tempfile::tempdir().unwrap();
-    let broken = dir.path().join("Plain.mez");
-    write_uncertified_mez(&broken);
-    pqx()
-        .arg("pack")
-        .arg("-mz")
-        .arg(&broken)
-        .assert()
-        .code(5)
-        .stderr(
-            predicate::str::contains("error[documentation]")
-                .and(predicate::str::contains(
-                    "the connector check found 2 errors",
-                ))
-                .and(predicate::str::contains("--no-check")),
-        );
-    let packed = dir.path().join("Plain.pqx");
-    assert!(
-        !packed.exists(),
-        "nothing is written when the check refuses"
-    );
-    pqx()
-        .arg("pack")
-        .arg("-mz")
-        .arg(&broken)
-        .arg("--no-check")
-        .assert()
-        .success();
-    assert!(packed.exists());
-    sign_with_pem(&packed).assert().code(5);
-    sign_with_pem(&packed)
-        .arg("--no-check")
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("error[").not());
-    verifies(&packed);
-}
-
-#[test]
 fn verify_trust_options_make_signers_valid_and_require_trusted_enforces_them() {
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();

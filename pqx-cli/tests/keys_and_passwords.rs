@@ -64,7 +64,7 @@ fn a_wrong_or_missing_password_exits_4_with_a_hint_and_leaves_the_file_alone() {
     let dir = tempfile::tempdir().unwrap();
     let target = unsigned_sample(dir.path());
     let before = std::fs::read(&target).unwrap();
-    pqx().arg("sign").arg(&target).arg("-c").arg(f.pfx()).env("PQX_PASSWORD", "wrong").assert().code(4).stderr("pqx: error: wrong password for leaf.pfx — pass it with --password-file FILE or PQX_PASSWORD (or -p)\n");
+    pqx().arg("sign").arg(&target).arg("-c").arg(f.pfx()).env("PQX_PASSWORD", "wrong").assert().code(4).stderr("pqx: error: wrong password for leaf.pfx: the password in PQX_PASSWORD does not open it — check it, or give the right one with --password-file FILE, the PQX_PASSWORD environment variable, or -p PASSWORD\n");
     // No password at all, standard input not a terminal: no prompt, a hint.
     pqx()
         .arg("sign")

@@ -299,7 +299,7 @@ fn sign_needs_a_certificate_or_key() {
 }
 
 #[test]
-fn pack_refuses_a_pqx_and_sign_refuses_a_mez_with_a_hint() {
+fn pack_refuses_a_signed_pqx_and_sign_refuses_a_mez_with_a_hint() {
     let dir = tempfile::tempdir().unwrap();
     let signed = signed_sample(dir.path(), "k");
     pqx()
@@ -309,7 +309,7 @@ fn pack_refuses_a_pqx_and_sign_refuses_a_mez_with_a_hint() {
         .current_dir(dir.path())
         .assert()
         .code(3)
-        .stderr("pqx: error: k.pqx is already a .pqx package — sign it with pqx sign\n");
+        .stderr("pqx: error: not a valid connector (.mez): k.pqx is a signed .pqx package, not a .mez: packing it would drop its signatures (sign it again to add a countersignature, or unpack it to re-pack its files)\n");
     sign_with_pem(&dir.path().join("k.mez"))
         .assert()
         .code(3)

@@ -29,8 +29,19 @@ fn self_signed_pfx(dir: &Path, name: &str, config: Option<&str>, addext: &[&str]
     let crt = format!("{name}.crt");
     let pfx = format!("{name}.pfx");
     let mut args = vec![
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-out", &crt, "-days",
-        "30", "-subj", "/CN=Contoso Test Connector",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        &key,
+        "-out",
+        &crt,
+        "-days",
+        "30",
+        "-subj",
+        "/CN=Contoso Test Connector",
     ];
     let config_path = dir.join(format!("{name}.cnf"));
     let config_arg = config_path.to_string_lossy().into_owned();
@@ -155,12 +166,7 @@ fn sign_refuses_what_verify_would_reject_with_the_same_reason() {
     // A server certificate (EKU serverAuth only): verify calls a package signed with it
     // InvalidCertificate, so sign refuses it up front (exit 5) with the same reason.
     let dir = tempfile::tempdir().unwrap();
-    self_signed_pfx(
-        dir.path(),
-        "server",
-        None,
-        &["extendedKeyUsage=serverAuth"],
-    );
+    self_signed_pfx(dir.path(), "server", None, &["extendedKeyUsage=serverAuth"]);
     let mez = dir.path().join("HelloWorld.mez");
     write_sample_mez(&mez);
     let pqx_path = dir.path().join("x.pqx");
@@ -211,7 +217,7 @@ fn countersigning_refuses_a_package_whose_signature_does_not_verify() {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).unwrap();
-        let name = entry.name().to_owned();
+        let name = entry.name().unwrap().to_string();
         let mut data = Vec::new();
         std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
         if name == "HelloWorld.pq" {
@@ -234,11 +240,14 @@ fn countersigning_refuses_a_package_whose_signature_does_not_verify() {
         .code(5);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(
-        stderr.contains("does not verify (InvalidSignature")
-            && stderr.contains("--replace"),
+        stderr.contains("does not verify (InvalidSignature") && stderr.contains("--replace"),
         "{stderr}"
     );
-    assert_eq!(std::fs::read(&pqx_path).unwrap(), tampered, "input untouched");
+    assert_eq!(
+        std::fs::read(&pqx_path).unwrap(),
+        tampered,
+        "input untouched"
+    );
 
     // --replace starts over, and the result verifies.
     pqx()

@@ -233,9 +233,8 @@ impl<R: Read + Seek> ArchiveReader<R> {
             .zip
             .by_index_raw(entry.index)
             .map_err(|e| Error::Zip(format!("{}: {e}", entry.name)))?;
-        out.zip
-            .raw_copy_file_touch(f, fixed_time(), Some(0o644))
-            .map_err(|e| Error::Zip(format!("copying {}: {e}", entry.name)))
+        let copied = out.zip.raw_copy_file_touch(f, fixed_time(), Some(0o644));
+        copied.map_err(|e| out.failure(format!("copying {}", entry.name), e))
     }
 
     /// Copies `entry` into `out` under its own name and streams its uncompressed bytes to
@@ -260,8 +259,8 @@ impl<R: Read + Seek> ArchiveReader<R> {
         out.start_stored(&entry.name, entry.size)?;
         self.try_stream(entry, |chunk| {
             sink(chunk);
-            out.write_all(chunk)
-                .map_err(|e| Error::Zip(format!("writing {}: {e}", entry.name)))
+            let written = out.write_all(chunk);
+            written.map_err(|e| out.failure(format!("writing {}", entry.name), e))
         })
     }
 
@@ -428,17 +427,87 @@ const WRITE_BUFFER: usize = 1 << 20;
 /// 1980-01-01 00:00:00, no extra fields, deflate at the default level (stored for empty
 /// entries).
 pub struct ArchiveWriter<W: Write + Seek> {
-    zip: ZipWriter<std::io::BufWriter<W>>,
+    zip: ZipWriter<std::io::BufWriter<FirstWriteError<W>>>,
+    /// The first error the output gave, shared with the [`FirstWriteError`] sink.
+    write_error: std::sync::Arc<std::sync::OnceLock<(std::io::ErrorKind, String)>>,
+}
+
+/// The sink under [`ArchiveWriter`]: remembers the first error the output gives (a full
+/// disk, a quota) so that the error is reported as an I/O error on the output, not as a
+/// malformed archive; afterwards it accepts and drops every write, so that `ZipWriter`'s
+/// `Drop` — which finalises the archive the caller is already discarding — does not print
+/// "ZipWriter::drop: failed to finalize archive" on standard error.
+struct FirstWriteError<W> {
+    inner: W,
+    error: std::sync::Arc<std::sync::OnceLock<(std::io::ErrorKind, String)>>,
+}
+
+impl<W: Write> Write for FirstWriteError<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.error.get().is_some() {
+            return Ok(buf.len());
+        }
+        self.inner.write(buf).inspect_err(|e| self.record(e))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.error.get().is_some() {
+            return Ok(());
+        }
+        self.inner.flush().inspect_err(|e| self.record(e))
+    }
+}
+
+impl<W: Seek> Seek for FirstWriteError<W> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+impl<W> FirstWriteError<W> {
+    fn record(&self, e: &std::io::Error) {
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            let _ = self.error.set((e.kind(), e.to_string()));
+        }
+    }
 }
 
 impl<W: Write + Seek> ArchiveWriter<W> {
     /// Starts an archive.
     pub fn new(out: W) -> Self {
+        let write_error = std::sync::Arc::default();
+        let sink = FirstWriteError {
+            inner: out,
+            error: std::sync::Arc::clone(&write_error),
+        };
         ArchiveWriter {
-            zip: ZipWriter::new(std::io::BufWriter::with_capacity(WRITE_BUFFER, out)),
+            zip: ZipWriter::new(std::io::BufWriter::with_capacity(WRITE_BUFFER, sink)),
+            write_error,
         }
     }
 
+    /// The error for a failed `doing`: an [`Error::Io`] on the output when the output gave
+    /// an error (disk full, quota; its [`std::io::ErrorKind`] kept), else [`Error::Zip`].
+    pub fn failure(&self, doing: String, e: impl std::fmt::Display) -> Error {
+        failure(&self.write_error, doing, e)
+    }
+}
+
+/// See [`ArchiveWriter::failure`].
+fn failure(
+    write_error: &std::sync::OnceLock<(std::io::ErrorKind, String)>,
+    doing: String,
+    e: impl std::fmt::Display,
+) -> Error {
+    match write_error.get() {
+        Some((kind, message)) => Error::io(
+            format!("the output ({doing})"),
+            std::io::Error::new(*kind, message.clone()),
+        ),
+        None => Error::Zip(format!("{doing}: {e}")),
+    }
+}
+
+impl<W: Write + Seek> ArchiveWriter<W> {
     fn options(size_hint: u64) -> zip::write::SimpleFileOptions {
         zip::write::SimpleFileOptions::default()
             .compression_method(if size_hint == 0 {
@@ -453,37 +522,38 @@ impl<W: Write + Seek> ArchiveWriter<W> {
 
     /// Adds an entry from bytes.
     pub fn add(&mut self, name: &str, data: &[u8]) -> Result<()> {
-        self.zip
-            .start_file(name, Self::options(data.len() as u64))
-            .map_err(|e| Error::Zip(format!("writing {name}: {e}")))?;
-        self.zip
-            .write_all(data)
-            .map_err(|e| Error::Zip(format!("writing {name}: {e}")))
+        let started = self.zip.start_file(name, Self::options(data.len() as u64));
+        started.map_err(|e| self.failure(format!("writing {name}"), e))?;
+        let written = self.zip.write_all(data);
+        written.map_err(|e| self.failure(format!("writing {name}"), e))
     }
 
     /// Starts an entry whose bytes are then written through [`Write`] on this writer.
     pub fn start(&mut self, name: &str, size_hint: u64) -> Result<()> {
-        self.zip
-            .start_file(name, Self::options(size_hint.max(1)))
-            .map_err(|e| Error::Zip(format!("writing {name}: {e}")))
+        let started = self.zip.start_file(name, Self::options(size_hint.max(1)));
+        started.map_err(|e| self.failure(format!("writing {name}"), e))
     }
 
     /// Starts a stored (uncompressed) entry of `size` bytes, written through [`Write`]: for
     /// copying a stored part byte for byte while something else reads the same bytes.
     pub fn start_stored(&mut self, name: &str, size: u64) -> Result<()> {
         let options = Self::options(size).compression_method(CompressionMethod::Stored);
-        self.zip
-            .start_file(name, options)
-            .map_err(|e| Error::Zip(format!("writing {name}: {e}")))
+        let started = self.zip.start_file(name, options);
+        started.map_err(|e| self.failure(format!("writing {name}"), e))
     }
 
     /// Finishes the archive and returns the underlying writer.
     pub fn finish(self) -> Result<W> {
-        self.zip
+        let write_error = self.write_error;
+        let doing = || "finishing the archive".to_owned();
+        let buffered = self
+            .zip
             .finish()
-            .map_err(|e| Error::Zip(format!("finishing archive: {e}")))?
-            .into_inner()
-            .map_err(|e| Error::Zip(format!("finishing archive: {}", e.error())))
+            .map_err(|e| failure(&write_error, doing(), e))?;
+        match buffered.into_inner() {
+            Ok(sink) => Ok(sink.inner),
+            Err(e) => Err(failure(&write_error, doing(), e.error())),
+        }
     }
 }
 
@@ -550,5 +620,52 @@ mod tests {
             ArchiveReader::open(Cursor::new(z), "t.zip", &limits),
             Err(Error::LimitExceeded(_))
         ));
+    }
+
+    /// An output that takes `room` bytes, then fails as a full disk does.
+    struct TinyDisk {
+        data: Cursor<Vec<u8>>,
+        room: usize,
+    }
+
+    impl Write for TinyDisk {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let left = self.room.saturating_sub(self.data.get_ref().len());
+            if left == 0 {
+                return Err(std::io::ErrorKind::StorageFull.into());
+            }
+            let n = buf.len().min(left);
+            self.data.write(&buf[..n])
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Seek for TinyDisk {
+        fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+            self.data.seek(pos)
+        }
+    }
+
+    #[test]
+    fn a_full_output_is_an_io_error_of_its_kind_not_a_malformed_archive() {
+        let mut w = ArchiveWriter::new(TinyDisk {
+            data: Cursor::new(Vec::new()),
+            room: 100,
+        });
+        let noise: Vec<u8> = (0..(3 * WRITE_BUFFER as u32))
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let err = w
+            .add("big.bin", &noise)
+            .and_then(|()| w.finish().map(drop))
+            .unwrap_err();
+        match &err {
+            Error::Io { source, .. } => {
+                assert_eq!(source.kind(), std::io::ErrorKind::StorageFull, "{err}")
+            }
+            other => panic!("expected an I/O error, got {other}"),
+        }
     }
 }

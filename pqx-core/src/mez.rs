@@ -2,13 +2,22 @@
 //!
 //! Power Query wants exactly one section document at the root: `<Name>.m` in older packages,
 //! `<Name>.pq` in what today's SDK builds. `.pqm` modules, `resources*.resx` string tables and
-//! `.png` icons come with it; anything else is kept and listed as "other". Packaging metadata
-//! that an OPC-aware zipper may have added (`[Content_Types].xml`, `_rels/`) is not a connector
-//! file and is left out (pack writes its own).
+//! `.png` icons come with it; anything else is kept and listed as "other".
+//!
+//! The 2018 SDK wrote `.mez` files with System.IO.Packaging: they are unsigned OPC packages
+//! (`[Content_Types].xml`, sometimes `_rels/`), and MakePQX packs them like any other. Their
+//! packaging metadata is not a connector file and is left out (pack writes its own), and
+//! their item names are OPC part names, so percent-escapes are decoded (`My%20Icon.png` is the
+//! file `My Icon.png`). A *signed* package is refused: packing it would silently drop its
+//! signatures ([`Mez::open`]).
 
 use crate::archive::{ArchiveReader, Entry};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
+use crate::opc::content_types::CONTENT_TYPES_ITEM;
+use crate::opc::relationships::Relationships;
+use crate::opc::signature_parts::ORIGIN_REL_TYPE;
+use crate::opc::PartName;
 use serde::Serialize;
 use std::io::{Read, Seek};
 
@@ -84,17 +93,35 @@ pub struct Mez<R: Read + Seek> {
 impl<R: Read + Seek> Mez<R> {
     /// Opens a `.mez`, requiring exactly one section document at the root. `what` names the
     /// file in errors.
+    ///
+    /// An unsigned OPC-shaped `.mez` (the 2018 SDK's, or an unsigned `.pqx`) opens like any
+    /// other, its packaging metadata left out and its names decoded; a signed package is
+    /// refused with an error that says so, since packing it would drop its signatures.
     pub fn open(reader: R, what: &str, limits: &Limits) -> Result<Self> {
-        let archive = ArchiveReader::open(reader, what, limits)?;
+        let mut archive = ArchiveReader::open(reader, what, limits)?;
+        let opc_shaped = archive.find(CONTENT_TYPES_ITEM).is_some();
+        if opc_shaped && is_signed_package(&mut archive)? {
+            return Err(Error::Mez(format!(
+                "{what} is a signed .pqx package, not a .mez: packing it would drop its signatures \
+                 (sign it again to add a countersignature, or unpack it to re-pack its files)"
+            )));
+        }
         let entries: Vec<ConnectorEntry> = archive
             .entries()
             .iter()
             .filter(|e| !is_packaging_metadata(&e.name))
-            .map(|e| ConnectorEntry {
-                name: e.name.clone(),
-                kind: FileKind::of(&e.name),
-                size: e.size,
-                entry: e.clone(),
+            .map(|e| {
+                let name = if opc_shaped {
+                    file_name_of_part(&e.name)
+                } else {
+                    e.name.clone()
+                };
+                ConnectorEntry {
+                    kind: FileKind::of(&name),
+                    name,
+                    size: e.size,
+                    entry: e.clone(),
+                }
             })
             .collect();
         let sections: Vec<usize> = entries
@@ -181,6 +208,46 @@ impl<R: Read + Seek> Mez<R> {
     }
 }
 
+/// The connector file an OPC item stands for: its part name with percent-escapes decoded, as
+/// System.IO.Packaging wrote it; an item that is not a valid part name keeps its name.
+fn file_name_of_part(item: &str) -> String {
+    PartName::from_zip_item(item)
+        .map(|p| p.decoded_path())
+        .unwrap_or_else(|_| item.to_owned())
+}
+
+/// Whether an OPC-shaped archive carries a digital signature: an item with a signature-part
+/// extension (`.psdsxs`, `.psdsor`, as .NET and pqx name them), or a digital-signature origin
+/// relationship in `/_rels/.rels` (found by parsing it, or — when it does not parse — by
+/// looking for the relationship type's URI, so a damaged signed package is still refused).
+fn is_signed_package<R: Read + Seek>(archive: &mut ArchiveReader<R>) -> Result<bool> {
+    let named_like_a_signature = archive.entries().iter().any(|e| {
+        let lower = e.name.to_ascii_lowercase();
+        lower.ends_with(".psdsxs") || lower.ends_with(".psdsor")
+    });
+    if named_like_a_signature {
+        return Ok(true);
+    }
+    let Some(rels) = archive
+        .entries()
+        .iter()
+        .find(|e| e.name.eq_ignore_ascii_case("_rels/.rels"))
+        .cloned()
+    else {
+        return Ok(false);
+    };
+    let limits = *archive.limits();
+    let bytes = archive.read(&rels, limits.max_part_size)?;
+    Ok(
+        match Relationships::parse(&bytes, "/_rels/.rels", &limits) {
+            Ok(r) => r.of_type(ORIGIN_REL_TYPE).next().is_some(),
+            Err(_) => bytes
+                .windows(ORIGIN_REL_TYPE.len())
+                .any(|w| w == ORIGIN_REL_TYPE.as_bytes()),
+        },
+    )
+}
+
 /// Decodes a connector text file: UTF-8, BOM stripped.
 pub fn text_of(bytes: &[u8], name: &str) -> Result<String> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -263,5 +330,72 @@ mod tests {
                 .ends_with("more than one section document: A.pq, B.m"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn opens_an_unsigned_opc_shaped_mez_without_its_metadata_and_with_names_decoded() {
+        let m = Mez::open(
+            zip(&[
+                ("Old%20One.m", b"section Old;"),
+                ("Old16.png", b"x"),
+                ("[Content_Types].xml", b"<Types/>"),
+                ("_rels/.rels", b"<Relationships/>"),
+            ]),
+            "o.mez",
+            &Limits::default(),
+        )
+        .unwrap();
+        let names: Vec<&str> = m.entries().iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["Old One.m", "Old16.png"]);
+        assert_eq!(m.connector_name(), "Old One");
+    }
+
+    #[test]
+    fn a_plain_mez_keeps_percent_signs_in_names() {
+        let m = Mez::open(
+            zip(&[("A%20B.pq", b"section A;")]),
+            "p.mez",
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(m.entries()[0].name, "A%20B.pq");
+    }
+
+    #[test]
+    fn refuses_a_signed_package_by_its_origin_relationship_or_signature_part_names() {
+        let rels = format!(
+            "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
+             <Relationship Id=\"R1\" Type=\"{ORIGIN_REL_TYPE}\" Target=\"/o.psdsor\"/></Relationships>"
+        );
+        let damaged = format!("<Relationships>{ORIGIN_REL_TYPE}");
+        for entries in [
+            vec![
+                ("A.pq", b"section A;".as_slice()),
+                ("[Content_Types].xml", b"<Types/>"),
+                ("_rels/.rels", rels.as_bytes()),
+            ],
+            vec![
+                ("A.pq", b"section A;".as_slice()),
+                ("[Content_Types].xml", b"<Types/>"),
+                ("_rels/.rels", damaged.as_bytes()),
+            ],
+            vec![
+                ("A.pq", b"section A;".as_slice()),
+                ("[Content_Types].xml", b"<Types/>"),
+                (
+                    "package/services/digital-signature/xml-signature/x.psdsxs",
+                    b"<x/>",
+                ),
+            ],
+        ] {
+            let err = Mez::open(zip(&entries), "s.pqx", &Limits::default())
+                .err()
+                .unwrap();
+            assert!(
+                err.to_string()
+                    .contains("s.pqx is a signed .pqx package, not a .mez"),
+                "{err}"
+            );
+        }
     }
 }

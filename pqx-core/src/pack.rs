@@ -51,8 +51,8 @@ pub fn pack<R: Read + Seek, W: Write + Seek>(mez: &mut Mez<R>, out: W) -> Result
     for (f, part) in files.iter().zip(&names) {
         w.start(part.zip_item(), f.size)?;
         mez.try_stream(f, |chunk| {
-            w.write_all(chunk)
-                .map_err(|e| Error::Zip(format!("writing {part}: {e}")))
+            let written = w.write_all(chunk);
+            written.map_err(|e| w.failure(format!("writing {part}"), e))
         })?;
     }
     w.finish()

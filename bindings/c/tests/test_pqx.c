@@ -326,6 +326,37 @@ static int test_signing_policy(void) {
     return 1;
 }
 
+/* Issue 14: the 2018 SDK's unsigned OPC-shaped .mez packs; a signed .pqx given to pack is
+ * refused as such; a non-RSA key is named. */
+static int test_dropin_inputs(void) {
+    pqx_package *pkg = NULL, *signed_pkg = NULL, *repacked = NULL;
+    pqx_signer *signer = NULL;
+    pqx_buffer bytes = {NULL, 0};
+    size_t count = 0;
+    OK(pqx_package_pack_path(fx("opc-shaped.mez"), &pkg));
+    OK(pqx_package_entry_count(pkg, &count));
+    char *name = NULL;
+    CHECK(count == 1); /* the SDK's [Content_Types].xml is not a connector file */
+    OK(pqx_package_entry_name(pkg, 0, &name));
+    CHECK(strcmp(name, "Connector.m") == 0);
+    pqx_string_free(name);
+    OK(pqx_signer_load_pkcs12_path(fx("signer.pfx"), PASSWORD, &signer));
+    OK(pqx_sign(pkg, signer, PQX_SIGN_AUTO, PQX_DIGEST_SHA256, &signed_pkg));
+    OK(pqx_package_to_buffer(signed_pkg, &bytes));
+    CHECK_STATUS(pqx_package_pack_buffer(bytes.data, bytes.len, &repacked), PQX_MEZ);
+    CHECK(contains(pqx_last_error_message(), "is a signed .pqx package, not a .mez"));
+    CHECK(repacked == NULL);
+    pqx_buffer_free(&bytes);
+    pqx_package_free(signed_pkg);
+    pqx_signer_free(signer);
+    pqx_package_free(pkg);
+    signer = NULL;
+    CHECK_STATUS(pqx_signer_load_pkcs12_path(fx("ec.pfx"), PASSWORD, &signer), PQX_SIGNING_POLICY);
+    CHECK(contains(pqx_last_error_message(), "ec.pfx holds an ECDSA P-256 key"));
+    CHECK(signer == NULL);
+    return 1;
+}
+
 static int test_unsigned_package(void) {
     pqx_package *pkg = NULL;
     pqx_report *report = NULL;
@@ -624,6 +655,7 @@ static const struct test TESTS[] = {
     {"wrong password and unreadable keys", test_wrong_password},
     {"signing policy refuses a certificate without code-signing EKU", test_signing_policy},
     {"unsigned package reports NotSigned", test_unsigned_package},
+    {"old SDK's OPC-shaped .mez packs, a signed .pqx is refused, an EC key is named", test_dropin_inputs},
     {"sign and verify without trust anchors", test_sign_verify_untrusted},
     {"trust policies: anchor, pin, distrust", test_trust_policies},
     {"countersign and replace", test_countersign_and_replace},

@@ -6,12 +6,13 @@ use crate::failure::{Exit, Failure};
 use pqx_core::limits::Limits;
 use pqx_core::lint::{self, CheckOptions, ConnectorSource, Finding, Severity};
 use std::io::{IsTerminal, Read, Seek};
+use std::path::Path;
 
 /// Runs `pqx check`.
 pub fn run(args: &CheckArgs) -> Result<Exit, Failure> {
     if args.list_rules {
         for r in lint::rules() {
-            println!("{:<28} {:<7} {}", r.id, r.severity.as_str(), r.summary);
+            outln!("{:<28} {:<7} {}", r.id, r.severity.as_str(), r.summary);
         }
         return Ok(Exit::Success);
     }
@@ -29,7 +30,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Failure> {
     let source = if path.is_dir() {
         ConnectorSource::from_dir(path)?
     } else {
-        let file = std::fs::File::open(path).map_err(|e| Failure::io(path, e))?;
+        let file = crate::paths::open_input(path)?;
         Connector::open(
             std::io::BufReader::new(file),
             &path.display().to_string(),
@@ -41,37 +42,70 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Failure> {
     options.disabled_rules = args.disable.clone();
     let findings = lint::check(&source, &options);
     match args.output_format() {
-        CheckFormat::Text => print!(
+        CheckFormat::Text => out!(
             "{}",
             render_text(&findings, color_wanted(std::io::stdout().is_terminal()))
         ),
-        CheckFormat::Json => println!("{}", lint::to_json(&findings)),
-        CheckFormat::Sarif => println!("{}", lint::to_sarif(&findings)),
+        CheckFormat::Json => outln!("{}", lint::to_json(&findings)),
+        CheckFormat::Sarif => outln!("{}", lint::to_sarif(&findings)),
     }
     let fails =
         lint::has_errors(&findings) || (args.deny == Some(Deny::Warnings) && !findings.is_empty());
     Ok(if fails { Exit::NotValid } else { Exit::Success })
 }
 
-/// The check before `pack` and `sign` (issue: "pack/sign run the check and refuse on errors
-/// unless --no-check"): findings go to standard error, one line each; errors refuse (exit 5)
-/// before anything is written. `--no-check` skips it for connectors never meant for
-/// certification.
-pub fn gate<R: Read + Seek>(connector: &mut Connector<R>, what: &str) -> Result<(), Failure> {
+/// The rules whose findings mean a secret would be shipped to everyone who installs the
+/// connector: never reported silently, whatever the options.
+const SECRET_RULES: [&str; 2] = ["packaged-secret", "hardcoded-secret"];
+
+/// The check before `pack` and `sign` (issue 14: "the check advises; it never blocks
+/// MakePQX's commands by default"). MakePQX packs and signs connectors that break the
+/// certification rules — most SDK samples do — so by default the check prints one summary
+/// line on standard error and the command goes on. A shipped secret is the exception to
+/// that brevity: each one gets its own warning line. With `strict` (`--strict`, for CI that
+/// wants certification-clean connectors) every finding is printed and errors or secrets
+/// refuse (exit 5) before anything is written. `--no-check` skips the check altogether.
+pub fn gate<R: Read + Seek>(
+    connector: &mut Connector<R>,
+    path: &Path,
+    strict: bool,
+) -> Result<(), Failure> {
     let findings = lint::check(&connector.source()?, &CheckOptions::default());
     if findings.is_empty() {
         return Ok(());
     }
     let color = color_wanted(std::io::stderr().is_terminal());
-    for f in &findings {
-        eprintln!("{}", finding_line(f, color));
+    let shown = path.display();
+    let secrets: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| SECRET_RULES.contains(&f.rule))
+        .collect();
+    if strict {
+        for f in &findings {
+            eprintln!("{}", finding_line(f, color));
+        }
+        if lint::has_errors(&findings) || !secrets.is_empty() {
+            return Err(Failure::new(
+                Exit::Policy,
+                format!(
+                    "{shown}: {} against the certification rules, refused by --strict",
+                    counts(&findings)
+                ),
+            )
+            .hint(format!("pqx check {shown} explains them; without --strict they are reported and pack/sign go on")));
+        }
+    } else {
+        for f in &secrets {
+            eprintln!(
+                "pqx: warning: {shown} ships a secret to everyone who installs it: {}",
+                finding_line(f, color)
+            );
+        }
     }
-    let summary = format!("{what}: the connector check found {}", counts(&findings));
-    if lint::has_errors(&findings) {
-        return Err(Failure::new(Exit::Policy, summary)
-            .hint("fix them (pqx check shows how), or pass --no-check to skip the check"));
-    }
-    eprintln!("pqx: {summary} (pqx check {what} explains them; --no-check skips the check)");
+    eprintln!(
+        "pqx: {shown}: {} against the certification rules — `pqx check {shown}` explains",
+        counts(&findings)
+    );
     Ok(())
 }
 

@@ -28,11 +28,11 @@ pub fn run(args: &DemoArgs) -> Result<Exit, Failure> {
         }
         None => new_temp_dir()?,
     };
-    println!("pqx demo — files in {}\n", dir.display());
+    outln!("pqx demo — files in {}\n", dir.display());
 
     let mez = dir.join("HelloWorld.mez");
     write(&mez, &pqx_core::sample::hello_world_mez()?)?;
-    println!("1. Wrote the sample connector {}", mez.display());
+    outln!("1. Wrote the sample connector {}", mez.display());
 
     let source = ConnectorSource::from_files(
         pqx_core::sample::FILES
@@ -44,7 +44,7 @@ pub fn run(args: &DemoArgs) -> Result<Exit, Failure> {
             .collect(),
     );
     let findings = lint::check(&source, &CheckOptions::default());
-    println!(
+    outln!(
         "2. Checked it against the certification rules: {} finding(s)",
         findings.len()
     );
@@ -65,8 +65,8 @@ pub fn run(args: &DemoArgs) -> Result<Exit, Failure> {
     write(&root, pki.root.to_pem().as_bytes())?;
     write(&key, pki.leaf_key_pkcs8_pem().as_bytes())?;
     write(&chain, pki.chain_pem().as_bytes())?;
-    println!("3. Made a throwaway test PKI (root → intermediate → code-signing signer; NOT FOR PRODUCTION):");
-    println!(
+    outln!("3. Made a throwaway test PKI (root → intermediate → code-signing signer; NOT FOR PRODUCTION):");
+    outln!(
         "   {}, {}, {}",
         root.display(),
         key.display(),
@@ -81,7 +81,7 @@ pub fn run(args: &DemoArgs) -> Result<Exit, Failure> {
         &SignOptions::default(),
         &Limits::default(),
     )?;
-    println!(
+    outln!(
         "4. Packed and signed {} as {}",
         pqx.display(),
         pki.leaf.subject()
@@ -89,19 +89,19 @@ pub fn run(args: &DemoArgs) -> Result<Exit, Failure> {
 
     let policy = TrustPolicy::none().with_anchor_pem(&pki.root.to_pem())?;
     let verification = verify_file(&pqx, &VerifyOptions::with_policy(policy))?;
-    println!(
+    outln!(
         "5. Verified it, trusting the test root (what `pqx verify --trusted-ca {}` does):\n",
         root.display()
     );
-    println!("{}\n", Report::from_verification(&verification).to_json());
+    outln!("{}\n", Report::from_verification(&verification).to_json());
 
-    println!("Try next:");
+    outln!("Try next:");
     let (p, r, k, c) = (quote(&pqx), quote(&root), quote(&key), quote(&chain));
-    println!("  pqx inspect {p}");
-    println!("  pqx verify {p} --format text --trusted-ca {r}");
-    println!("  pqx thumbprint {p} --reg");
-    println!("  pqx sign {p} --key {k} --cert {c}    # countersigns");
-    println!("  pqx unpack {p} -o {}", quote(&dir.join("unpacked")));
+    outln!("  pqx inspect {p}");
+    outln!("  pqx verify {p} --format text --trusted-ca {r}");
+    outln!("  pqx thumbprint {p} --reg");
+    outln!("  pqx sign {p} --key {k} --cert {c}    # countersigns");
+    outln!("  pqx unpack {p} -o {}", quote(&dir.join("unpacked")));
     Ok(if verification.is_trusted() {
         Exit::Success
     } else {

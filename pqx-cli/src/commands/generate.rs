@@ -6,7 +6,11 @@ use crate::failure::{Exit, Failure};
 
 /// Prints the completion script for a shell.
 pub fn completions(args: &CompletionsArgs) -> Result<Exit, Failure> {
-    clap_complete::generate(args.shell, &mut command(), "pqx", &mut std::io::stdout());
+    // Rendered in memory first: clap_complete panics on a write error, and `| head` closes
+    // the pipe early; crate::output ends the process quietly then, as coreutils do.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command(), "pqx", &mut script);
+    crate::output::write_bytes(&script);
     Ok(Exit::Success)
 }
 
@@ -18,9 +22,13 @@ pub fn manpage(args: &ManpageArgs) -> Result<Exit, Failure> {
             std::fs::create_dir_all(dir).map_err(|e| Failure::io(dir, e))?;
             clap_mangen::generate_to(cmd, dir).map_err(|e| Failure::io(dir, e))?;
         }
-        None => clap_mangen::Man::new(cmd)
-            .render(&mut std::io::stdout())
-            .map_err(|e| Failure::io(std::path::Path::new("<stdout>"), e))?,
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut page)
+                .map_err(|e| Failure::io(std::path::Path::new("<stdout>"), e))?;
+            crate::output::write_bytes(&page);
+        }
     }
     Ok(Exit::Success)
 }

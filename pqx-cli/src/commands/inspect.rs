@@ -9,15 +9,15 @@ use std::fmt::Write as _;
 
 /// Runs `pqx inspect`: what a `.mez` or `.pqx` holds.
 pub fn run(args: &InspectArgs) -> Result<Exit, Failure> {
-    let file = std::fs::File::open(&args.file).map_err(|e| Failure::io(&args.file, e))?;
+    let file = crate::paths::open_input(&args.file)?;
     let what = display_name(&args.file);
     let inspection = inspect(std::io::BufReader::new(file), &what, &Limits::default())?;
     if args.json {
         let json = serde_json::to_string_pretty(&inspection)
             .map_err(|e| Failure::new(Exit::Input, e.to_string()))?;
-        println!("{json}");
+        outln!("{json}");
     } else {
-        print!("{}", to_text(&what, &inspection));
+        out!("{}", to_text(&what, &inspection));
     }
     Ok(Exit::Success)
 }

@@ -4,12 +4,14 @@
 use super::{display_name, overlap, sign::report_signed};
 use crate::cli::PackArgs;
 use crate::connector::Connector;
-use crate::failure::{Exit, Failure};
+use crate::failure::{self, Exit, Failure};
+use crate::paths::check_output;
 use crate::progress::Progress;
 use crate::signer;
-use pqx_core::atomic::{check_writable, write_atomically};
+use pqx_core::atomic::write_atomically;
 use pqx_core::file_identity::Role;
 use pqx_core::limits::Limits;
+use pqx_core::mez::Mez;
 use pqx_core::opc::Package;
 use pqx_core::pack::pack;
 use pqx_core::sign::sign_package;
@@ -39,27 +41,28 @@ pub fn run(args: &PackArgs) -> Result<Exit, Failure> {
         });
     }
     overlap::refuse(&inputs, &outputs, None)?;
-    check_writable(&target)?;
+    check_output(&target)?;
     if let Some(p7s) = &args.options.detached_p7s {
-        check_writable(p7s)?;
+        check_output(p7s)?;
     }
     let limits = Limits::default();
     let what = display_name(&args.mez);
     // Packing reads the files once; the check reads only the connector's text files (at
     // most lint::MAX_TOTAL_SIZE), a small share of a big connector.
     let (progress, reader) = Progress::open(&args.mez, "packing", false)?;
-    let mut connector = Connector::open(reader, &what, &limits)?;
-    if !args.options.no_check && matches!(connector, Connector::Mez(_)) {
-        super::check::gate(&mut connector, &what)?;
+    // Every .mez MakePQX packs, pqx packs: the 2018 SDK's OPC-shaped ones too (their
+    // packaging metadata is dropped and rebuilt); a signed .pqx is refused with a message
+    // that says so (Mez::open).
+    let mut connector = Connector::Mez(Mez::open(reader, &what, &limits)?);
+    if !args.options.no_check {
+        super::check::gate(&mut connector, &args.mez, args.options.strict)?;
     }
     let Connector::Mez(mut mez) = connector else {
-        return Err(
-            Failure::new(Exit::Input, format!("{what} is already a .pqx package"))
-                .hint("sign it with pqx sign"),
-        );
+        return Err(Failure::new(Exit::Input, format!("{what} is not a .mez")));
     };
     let Some(key) = signer::load(&args.key)? else {
-        write_atomically(&target, |w| pack(&mut mez, w).map(drop))?;
+        write_atomically(&target, |w| pack(&mut mez, w).map(drop))
+            .map_err(|e| failure::writing(&target, e))?;
         progress.finish();
         eprintln!("packed {}", target.display());
         return Ok(Exit::Success);
@@ -69,7 +72,8 @@ pub fn run(args: &PackArgs) -> Result<Exit, Failure> {
     let mut package = Package::open(Cursor::new(unsigned), &display_name(&target), &limits)?;
     let outcome = write_atomically(&target, |w| {
         sign_package(&mut package, &key, &options, w).map(|(_, o)| o)
-    })?;
+    })
+    .map_err(|e| failure::writing(&target, e))?;
     progress.finish();
     report_signed(&target, &key, &outcome);
     signer::write_detached(&args.options, &target, &key, &options)?;

@@ -5,10 +5,11 @@ use super::display_name;
 use super::overlap;
 use crate::cli::SignArgs;
 use crate::connector::Connector;
-use crate::failure::{Exit, Failure};
+use crate::failure::{self, Exit, Failure};
+use crate::paths::check_output;
 use crate::progress::Progress;
 use crate::signer;
-use pqx_core::atomic::{check_writable, AtomicFile};
+use pqx_core::atomic::AtomicFile;
 use pqx_core::certificate::format_report_time;
 use pqx_core::file_identity::Role;
 use pqx_core::keys::SigningKey;
@@ -23,6 +24,10 @@ use std::path::Path;
 /// is an input (the in-place package aside) or the other output, before reading anything.
 pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
     let target = args.target.as_deref().unwrap_or(&args.pqx);
+    if args.target.is_none() {
+        // Signing in place: name a bad input as an input, not as an unwritable output.
+        drop(crate::paths::open_input(&args.pqx)?);
+    }
     let mut inputs = vec![Role {
         role: "package",
         path: &args.pqx,
@@ -39,9 +44,9 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
         });
     }
     overlap::refuse(&inputs, &outputs, Some((target, &args.pqx)))?;
-    check_writable(target)?;
+    check_output(target)?;
     if let Some(p7s) = &args.options.detached_p7s {
-        check_writable(p7s)?;
+        check_output(p7s)?;
     }
     let what = display_name(&args.pqx);
     // Signing reads the package once, digesting each part as it copies it (a deflated
@@ -50,7 +55,7 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
     let (progress, reader) = Progress::open(&args.pqx, "signing", false)?;
     let mut connector = Connector::open(reader, &what, &Limits::default())?;
     if !args.options.no_check && matches!(connector, Connector::Pqx(..)) {
-        super::check::gate(&mut connector, &what)?;
+        super::check::gate(&mut connector, &args.pqx, args.options.strict)?;
     }
     let Connector::Pqx(mut package, _) = connector else {
         return Err(
@@ -60,11 +65,12 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
     };
     let options = signer::sign_options(&args.options, args.replace)?;
     let key = signer::require(&args.key)?;
-    let mut out = AtomicFile::create(target)?;
-    let (_, outcome) = sign_package(&mut package, &key, &options, out.writer())?;
+    let mut out = AtomicFile::create(target).map_err(|e| failure::writing(target, e))?;
+    let (_, outcome) = sign_package(&mut package, &key, &options, out.writer())
+        .map_err(|e| failure::writing(target, e))?;
     // The input is closed before the rename: Windows refuses to replace an open file.
     drop(package);
-    out.commit()?;
+    out.commit().map_err(|e| failure::writing(target, e))?;
     progress.finish();
     report_signed(target, &key, &outcome);
     signer::write_detached(&args.options, target, &key, &options)?;

@@ -52,10 +52,10 @@ pub fn run(args: &ThumbprintArgs) -> Result<Exit, Failure> {
         .map(Certificate::thumbprint_sha1)
         .collect();
     if args.reg {
-        print!("{}", reg_file(&thumbprints));
+        out!("{}", reg_file(&thumbprints));
     } else {
         for t in &thumbprints {
-            println!("{t}");
+            outln!("{t}");
         }
     }
     Ok(Exit::Success)

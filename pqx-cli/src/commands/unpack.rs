@@ -31,7 +31,7 @@ pub fn run(args: &UnpackArgs) -> Result<Exit, Failure> {
         path: &args.output,
     }];
     overlap::refuse(&input, &folder, None)?;
-    let file = fs::File::open(&args.file).map_err(|e| Failure::io(&args.file, e))?;
+    let file = crate::paths::open_input(&args.file)?;
     let mut connector = Connector::open(std::io::BufReader::new(file), &what, &Limits::default())?;
     let files = connector.files();
     let mut planned = Vec::with_capacity(files.len());

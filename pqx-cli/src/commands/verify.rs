@@ -33,8 +33,8 @@ pub fn run(args: &VerifyArgs) -> Result<Exit, Failure> {
     if !args.quiet {
         let report = Report::from_verification(&verification);
         match args.report_format() {
-            ReportFormat::Json => println!("{}", report.to_json()),
-            ReportFormat::Text => print!("{}", report.to_text()),
+            ReportFormat::Json => outln!("{}", report.to_json()),
+            ReportFormat::Text => out!("{}", report.to_text()),
         }
     }
     let ok = verification.is_valid() && (!args.require_trusted || verification.is_trusted());

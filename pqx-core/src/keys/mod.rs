@@ -6,6 +6,7 @@
 //! certificate whose key did not make it. What makes a key acceptable for signing (size, key
 //! usage, validity) is decided by [`crate::policy`], which signing and verification share.
 
+mod algorithm;
 mod pkcs12;
 mod pkcs8;
 

@@ -64,6 +64,9 @@ pub(super) fn load(bytes: &[u8], password: &str, source_name: &str) -> Result<Si
     }
     let key_der = key_der
         .ok_or_else(|| key_err("the file holds no private key (with a certificate)".into()))?;
+    if let Some(kind) = super::algorithm::non_rsa_kind(&key_der) {
+        return Err(super::algorithm::not_rsa(source_name, &kind));
+    }
     let key = RsaPrivateKey::from_pkcs8_der(&key_der)
         .map_err(|e| key_err(format!("the private key is not a usable RSA key: {e}")))?;
     let public = key.to_public_key();

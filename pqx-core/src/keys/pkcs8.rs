@@ -5,6 +5,7 @@
 //! message saying how to convert it (`openssl pkcs8 -topk8`): it uses an MD5-based key
 //! derivation that nothing else should rely on.
 
+use super::algorithm;
 use crate::certificate::pem;
 use crate::error::{Error, Result};
 use rsa::pkcs1::DecodeRsaPrivateKey;
@@ -36,14 +37,22 @@ pub(super) fn read_key(
         ));
     }
     match block.label.as_str() {
-        "PRIVATE KEY" => RsaPrivateKey::from_pkcs8_der(&block.der)
-            .map_err(|e| key_err(&format!("not an RSA PKCS#8 key: {e}"))),
+        "PRIVATE KEY" => {
+            if let Some(kind) = algorithm::non_rsa_kind(&block.der) {
+                return Err(algorithm::not_rsa(source_name, &kind));
+            }
+            RsaPrivateKey::from_pkcs8_der(&block.der)
+                .map_err(|e| key_err(&format!("not an RSA PKCS#8 key: {e}")))
+        }
         "ENCRYPTED PRIVATE KEY" => decrypt(&block.der, password, source_name),
         "RSA PRIVATE KEY" => RsaPrivateKey::from_pkcs1_der(&block.der)
             .map_err(|e| key_err(&format!("not a PKCS#1 RSA key: {e}"))),
-        other => Err(key_err(&format!(
-            "unsupported key type {other:?}; pqx signs with RSA keys"
-        ))),
+        other => Err(match algorithm::legacy_pem_kind(other, &block.der) {
+            Some(kind) => algorithm::not_rsa(source_name, &kind),
+            None => key_err(&format!(
+                "unsupported key type {other:?}; pqx signs with RSA keys"
+            )),
+        }),
     }
 }
 
@@ -56,6 +65,9 @@ fn read_der(der: &[u8], password: Option<&str>, source_name: &str) -> Result<Rsa
     }
     if EncryptedPrivateKeyInfo::try_from(der).is_ok() {
         return decrypt(der, password, source_name);
+    }
+    if let Some(kind) = algorithm::non_rsa_kind(der) {
+        return Err(algorithm::not_rsa(source_name, &kind));
     }
     Err(Error::Key {
         source_name: source_name.to_owned(),
@@ -84,6 +96,9 @@ fn decrypt(der: &[u8], password: Option<&str>, source_name: &str) -> Result<RsaP
     // garbage, so an unparsable result also means a wrong password.
     if rsa::pkcs8::PrivateKeyInfo::try_from(doc.as_bytes()).is_err() {
         return Err(Error::WrongPassword(source_name.to_owned()));
+    }
+    if let Some(kind) = algorithm::non_rsa_kind(doc.as_bytes()) {
+        return Err(algorithm::not_rsa(source_name, &kind));
     }
     RsaPrivateKey::from_pkcs8_der(doc.as_bytes())
         .map_err(|e| key_err(format!("not an RSA PKCS#8 key: {e}")))
