@@ -212,7 +212,7 @@ fn policy_refusals_exit_5_expired_certificate_weak_key_and_wrong_eku() {
                 leaf_key: Some(f.pki.leaf_key.clone()),
                 ..TestPkiOptions::default()
             },
-            "without code signing",
+            "is not for code signing",
         ),
     ];
     for (name, opts, message) in cases {
