@@ -2,9 +2,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod algorithm;
 pub mod archive;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod atomic;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bounded_read;
 pub mod certificate;
 pub mod cms;
 pub mod connector;

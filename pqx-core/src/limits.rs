@@ -99,3 +99,8 @@ impl Default for Limits {
         }
     }
 }
+
+/// Largest RFC 3161 time-stamp token accepted (a token with a TSA chain is 3–10 KiB). Here,
+/// not in `cms::timestamp`, so that the signature parser can bound an embedded token without
+/// depending on CMS.
+pub const MAX_TIMESTAMP_TOKEN_SIZE: usize = 256 * 1024;

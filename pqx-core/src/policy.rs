@@ -29,6 +29,7 @@
 //!    does pqx; the report's `Valid` and the trust verdict say whether the user trusts it.
 
 use crate::certificate::{format_report_time, Certificate, KeyPurpose};
+use crate::limits::Limits;
 use crate::trust::{apply_revocation, build_chain_for, Chain, ChainStatus, TrustPolicy};
 use std::fmt;
 use time::OffsetDateTime;
@@ -201,6 +202,53 @@ impl CertificatePolicy {
             return Some(Refusal::Chain(fatal));
         }
         None
+    }
+}
+
+/// What verification is checked against.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct VerifyOptions {
+    /// Trust anchors and pinned thumbprints (default: none — chains end in `UntrustedRoot`,
+    /// as MakePQX reports on a machine that does not trust the root).
+    pub policy: TrustPolicy,
+    /// What a signer certificate must be (default [`CertificatePolicy::code_signing`], the
+    /// same value signing applies).
+    pub signing: CertificatePolicy,
+    /// What a time-stamping authority's certificate must be (default
+    /// [`CertificatePolicy::time_stamping`]).
+    pub time_stamping: CertificatePolicy,
+    /// The time certificates are evaluated at (default: now).
+    pub now: Option<OffsetDateTime>,
+    /// Resource limits for reading signature parts.
+    pub limits: Limits,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions {
+            policy: TrustPolicy::default(),
+            signing: CertificatePolicy::code_signing(),
+            time_stamping: CertificatePolicy::time_stamping(),
+            now: None,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl VerifyOptions {
+    /// Options with a trust policy.
+    pub fn with_policy(policy: TrustPolicy) -> Self {
+        VerifyOptions {
+            policy,
+            ..Self::default()
+        }
+    }
+
+    /// Evaluates certificates at `t` instead of now.
+    pub fn at(mut self, t: OffsetDateTime) -> Self {
+        self.now = Some(t);
+        self
     }
 }
 

@@ -9,11 +9,18 @@
 //! ```text
 //! certificate → trust → policy → verdict → cms → verify
 //! ```
+//!
+//! [`judge_signer`] is the verdict on a signer that package and detached CMS verification
+//! share: the code-signing policy at the evaluation time, plus the claimed signing time.
+//!
+//! ```text
+//! ```
 
 use crate::certificate::Certificate;
 use crate::digest::DigestAlgorithm;
 use crate::error::{Error, ErrorKind};
 use crate::opc::PartName;
+use crate::policy::{TimeSource, VerifyOptions};
 use crate::signature::Selector;
 use crate::trust::Chain;
 use serde::Serialize;
@@ -238,4 +245,48 @@ pub(crate) fn fail<T>(
     reason: impl Into<String>,
 ) -> std::result::Result<T, Failure> {
     Err(Failure(status, reason.into()))
+}
+
+/// The signer certificate and the others the signature carries.
+pub(crate) struct Signer {
+    /// The signer.
+    pub(crate) certificate: Certificate,
+    /// The other certificates (candidate issuers), signer excluded.
+    pub(crate) others: Vec<Certificate>,
+}
+
+/// The time a signer is judged at, and where it came from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EvaluationPoint {
+    /// The time.
+    pub(crate) at: OffsetDateTime,
+    /// Its source.
+    pub(crate) source: TimeSource,
+}
+
+/// Phase 7 — the signer certificate under the code-signing policy
+/// ([`CertificatePolicy::judge`]) at the evaluation time, and valid at the time the signature
+/// claims. Shared by package signatures and detached CMS signatures; records the chain.
+pub(crate) fn judge_signer(
+    signer: &Signer,
+    claimed: Option<OffsetDateTime>,
+    time: EvaluationPoint,
+    options: &VerifyOptions,
+    check: &mut SignatureCheck,
+) -> std::result::Result<(), Failure> {
+    let judgement = options.signing.judge(
+        &signer.certificate,
+        &signer.others,
+        &options.policy,
+        time.at,
+        time.source,
+    );
+    check.chain = Some(judgement.chain);
+    let refusal = judgement.refusal.or_else(|| {
+        claimed.and_then(|c| options.signing.check_claimed_time(&signer.certificate, c))
+    });
+    match refusal {
+        Some(r) => fail(SignatureStatus::InvalidCertificate, r.to_string()),
+        None => Ok(()),
+    }
 }

@@ -24,15 +24,14 @@ use crate::cms::timestamp::check_token;
 use crate::digest::{DigestAlgorithm, Hasher};
 use crate::error::{Error, Result};
 use crate::keys::verify_pkcs1v15;
-use crate::limits::Limits;
 use crate::opc::relationships::{self, RELATIONSHIPS_CONTENT_TYPE};
 use crate::opc::signature_parts::{SignatureLayout, SignaturePartRef, ORIGIN_REL_TYPE};
 use crate::opc::{Package, PartName, Relationship};
-use crate::policy::{CertificatePolicy, EvaluationTime, Refusal, TimeSource};
+pub use crate::policy::VerifyOptions;
+use crate::policy::{EvaluationTime, Refusal, TimeSource};
 use crate::signature::parse::parse_signature;
 use crate::signature::{ManifestReference, ParsedSignature, Selector};
-use crate::trust::TrustPolicy;
-use crate::verdict::{fail, Failure};
+use crate::verdict::{fail, judge_signer, EvaluationPoint, Failure, Signer};
 pub use crate::verdict::{SignatureCheck, SignatureStatus, TimestampCheck, Verification};
 use base64::Engine as _;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -42,53 +41,6 @@ use time::OffsetDateTime;
 /// Minimum RSA modulus size accepted for signers by the default policy
 /// ([`CertificatePolicy::code_signing`]).
 pub const MIN_RSA_BITS: usize = crate::policy::DEFAULT_MIN_RSA_BITS;
-
-/// What verification is checked against.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct VerifyOptions {
-    /// Trust anchors and pinned thumbprints (default: none — chains end in `UntrustedRoot`,
-    /// as MakePQX reports on a machine that does not trust the root).
-    pub policy: TrustPolicy,
-    /// What a signer certificate must be (default [`CertificatePolicy::code_signing`], the
-    /// same value signing applies).
-    pub signing: CertificatePolicy,
-    /// What a time-stamping authority's certificate must be (default
-    /// [`CertificatePolicy::time_stamping`]).
-    pub time_stamping: CertificatePolicy,
-    /// The time certificates are evaluated at (default: now).
-    pub now: Option<OffsetDateTime>,
-    /// Resource limits for reading signature parts.
-    pub limits: Limits,
-}
-
-impl Default for VerifyOptions {
-    fn default() -> Self {
-        VerifyOptions {
-            policy: TrustPolicy::default(),
-            signing: CertificatePolicy::code_signing(),
-            time_stamping: CertificatePolicy::time_stamping(),
-            now: None,
-            limits: Limits::default(),
-        }
-    }
-}
-
-impl VerifyOptions {
-    /// Options with a trust policy.
-    pub fn with_policy(policy: TrustPolicy) -> Self {
-        VerifyOptions {
-            policy,
-            ..Self::default()
-        }
-    }
-
-    /// Evaluates certificates at `t` instead of now.
-    pub fn at(mut self, t: OffsetDateTime) -> Self {
-        self.now = Some(t);
-        self
-    }
-}
 
 /// A digest still to be computed in the streaming pass.
 struct PendingDigest {
@@ -220,14 +172,6 @@ fn read_signature<R: Read + Seek>(
     Ok(sig)
 }
 
-/// The signer certificate and the others the signature carries.
-pub(crate) struct Signer {
-    /// The signer.
-    pub(crate) certificate: Certificate,
-    /// The other certificates (candidate issuers), signer excluded.
-    pub(crate) others: Vec<Certificate>,
-}
-
 /// Phase 2 — the signer: a certificate part first (as .NET), else the first KeyInfo
 /// certificate; refused when there is none (`CertificateRequired`) or when the first
 /// certificate issued another one in the signature (no unambiguous signer).
@@ -346,15 +290,6 @@ fn check_cryptography(
         );
     }
     Ok(())
-}
-
-/// The time a signer is judged at, and where it came from.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct EvaluationPoint {
-    /// The time.
-    pub(crate) at: OffsetDateTime,
-    /// Its source.
-    pub(crate) source: TimeSource,
 }
 
 /// Phase 5 — the timestamp. A token that does not verify fails the signature (it is never
@@ -490,33 +425,6 @@ fn check_canonicalized_part<R: Read + Seek>(
         );
     }
     Ok(())
-}
-
-/// Phase 7 — the signer certificate under the code-signing policy
-/// ([`CertificatePolicy::judge`]) at the evaluation time, and valid at the time the signature
-/// claims. Shared by package signatures and detached CMS signatures; records the chain.
-pub(crate) fn judge_signer(
-    signer: &Signer,
-    claimed: Option<OffsetDateTime>,
-    time: EvaluationPoint,
-    options: &VerifyOptions,
-    check: &mut SignatureCheck,
-) -> std::result::Result<(), Failure> {
-    let judgement = options.signing.judge(
-        &signer.certificate,
-        &signer.others,
-        &options.policy,
-        time.at,
-        time.source,
-    );
-    check.chain = Some(judgement.chain);
-    let refusal = judgement.refusal.or_else(|| {
-        claimed.and_then(|c| options.signing.check_claimed_time(&signer.certificate, c))
-    });
-    match refusal {
-        Some(r) => fail(SignatureStatus::InvalidCertificate, r.to_string()),
-        None => Ok(()),
-    }
 }
 
 fn b64(bytes: &[u8]) -> String {

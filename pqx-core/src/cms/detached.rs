@@ -30,9 +30,10 @@ use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
 use crate::keys::SigningKey;
 use crate::opc::PartName;
-use crate::policy::{CertificatePolicy, TimeSource};
-use crate::verdict::{Failure, SignatureCheck, SignatureStatus, Verification};
-use crate::verify::{judge_signer, EvaluationPoint, Signer, VerifyOptions};
+use crate::policy::{CertificatePolicy, TimeSource, VerifyOptions};
+use crate::verdict::{
+    judge_signer, EvaluationPoint, Failure, SignatureCheck, SignatureStatus, Signer, Verification,
+};
 use cms::builder::{SignedDataBuilder, SignerInfoBuilder};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::signed_data::{EncapsulatedContentInfo, SignerIdentifier};
@@ -222,7 +223,7 @@ pub fn verify_detached_file(
     p7s: &std::path::Path,
     options: &VerifyOptions,
 ) -> Result<Verification> {
-    let der = crate::files::read_bounded(p7s, MAX_P7S_SIZE as u64)?;
+    let der = crate::bounded_read::read_bounded(p7s, MAX_P7S_SIZE as u64)?;
     let name = p7s
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())

@@ -7,7 +7,7 @@
 //! is an optional export.
 //!
 //! ```text
-//! algorithm    OIDs ⇄ DigestAlgorithm, RSA PKCS#1 v1.5 only
+//! algorithm    (re-export of crate::algorithm) OIDs ⇄ DigestAlgorithm
 //! ess          ESS signing-certificate(-v2) attributes (RFC 2634 / RFC 5035)
 //! signer       the RSA signer adaptor cms' builder needs
 //! signer_info  verifying one SignerInfo (the cms crate builds, it does not verify)
@@ -17,7 +17,7 @@
 //!              `timestamp-client`, never on wasm)
 //! ```
 
-pub mod algorithm;
+pub use crate::algorithm;
 pub mod detached;
 pub mod ess;
 #[cfg(all(feature = "timestamp-client", not(target_arch = "wasm32")))]

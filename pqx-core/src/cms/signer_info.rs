@@ -13,10 +13,10 @@
 
 use super::algorithm::{digest_from_identifier, rsa_signature_digest};
 use super::ess::{self, SigningCertificate, SigningCertificateV2};
+use crate::algorithm::verify_pkcs1v15;
 use crate::certificate::Certificate;
 use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
-use crate::keys::verify_pkcs1v15;
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};

@@ -44,7 +44,7 @@ pub const ID_CT_TST_INFO: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
 
 /// Largest token accepted (a token with a TSA chain is 3–10 KiB).
-pub const MAX_TOKEN_SIZE: usize = 256 * 1024;
+pub const MAX_TOKEN_SIZE: usize = crate::limits::MAX_TIMESTAMP_TOKEN_SIZE;
 
 /// Gets a time-stamp token for a request: the hook between signing (HTTP-agnostic) and a
 /// transport. [`super::http::HttpTimestamper`] is the HTTP one; tests and embedders can

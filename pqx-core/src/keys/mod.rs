@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::policy::CertificatePolicy;
 use crate::trust::TrustPolicy;
 use rsa::traits::PublicKeyParts;
-use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
+use rsa::RsaPrivateKey;
 use time::OffsetDateTime;
 
 /// Smallest RSA modulus pqx signs with, in bits (NIST SP 800-131A).
@@ -159,27 +159,8 @@ impl SigningKey {
     }
 }
 
-/// Verifies an RSA PKCS#1 v1.5 signature over `message` hashed with `alg`; `false` on any
-/// mismatch (wrong key, wrong digest, altered message, malformed signature).
-pub fn verify_pkcs1v15(
-    key: &RsaPublicKey,
-    alg: DigestAlgorithm,
-    message: &[u8],
-    signature: &[u8],
-) -> bool {
-    key.verify(pkcs1v15_scheme(alg), &alg.digest(message), signature)
-        .is_ok()
-}
-
-/// The PKCS#1 v1.5 padding scheme (with its DigestInfo prefix) for `alg`.
-pub(crate) fn pkcs1v15_scheme(alg: DigestAlgorithm) -> Pkcs1v15Sign {
-    match alg {
-        DigestAlgorithm::Sha1 => Pkcs1v15Sign::new::<sha1::Sha1>(),
-        DigestAlgorithm::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
-        DigestAlgorithm::Sha384 => Pkcs1v15Sign::new::<sha2::Sha384>(),
-        DigestAlgorithm::Sha512 => Pkcs1v15Sign::new::<sha2::Sha512>(),
-    }
-}
+pub(crate) use crate::algorithm::pkcs1v15_scheme;
+pub use crate::algorithm::verify_pkcs1v15;
 
 /// `signer` first, then each next issuer found among `rest` (by name and signature), then
 /// whatever is left in its original order. Duplicates (same DER) are dropped.

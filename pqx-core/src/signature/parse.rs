@@ -261,10 +261,10 @@ fn parse_timestamp_object(
     let token = decode_b64(&element_text(ets, part)?)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| bad("EncapsulatedTimeStamp is not base64".into()))?;
-    if token.len() > crate::cms::timestamp::MAX_TOKEN_SIZE {
+    if token.len() > crate::limits::MAX_TIMESTAMP_TOKEN_SIZE {
         return Err(Error::LimitExceeded(format!(
             "{part}: time-stamp token larger than {} bytes",
-            crate::cms::timestamp::MAX_TOKEN_SIZE
+            crate::limits::MAX_TIMESTAMP_TOKEN_SIZE
         )));
     }
     Ok(EmbeddedTimestamp { object_id, token })

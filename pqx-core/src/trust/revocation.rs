@@ -10,10 +10,10 @@
 //! trusted timestamp still verifies (that is what the timestamp proves), one revoked before it
 //! does not.
 
+use crate::algorithm::rsa_with_digest;
+use crate::algorithm::verify_pkcs1v15;
 use crate::certificate::Certificate;
-use crate::cms::algorithm::rsa_with_digest;
 use crate::error::{Error, Result};
-use crate::keys::verify_pkcs1v15;
 use crate::trust::{Chain, ChainStatus, TrustPolicy};
 use der::{Decode, Encode};
 use time::OffsetDateTime;
@@ -95,7 +95,7 @@ impl Crl {
             .iter()
             .flatten()
             .find(|r| r.serial_number == *serial)
-            .map(|r| crate::cms::signer_info::to_offset(r.revocation_date))
+            .map(|r| crate::certificate::to_offset(r.revocation_date))
     }
 }
 

@@ -1,4 +1,7 @@
-//! Algorithm identifiers of CMS and RFC 3161, mapped onto pqx's [`DigestAlgorithm`].
+//! Algorithm identifiers of CMS, RFC 3161 and CRLs, mapped onto pqx's [`DigestAlgorithm`].
+//!
+//! A leaf module (it knows only digests and OIDs), so that both the trust layer (CRL
+//! signatures) and CMS use it without depending on each other.
 //!
 //! pqx signs and verifies with RSA PKCS#1 v1.5 only (as its OPC signatures do), so a CMS
 //! `signatureAlgorithm` must be `rsaEncryption` (what OpenSSL writes: the digest is the
@@ -14,6 +17,7 @@ use const_oid::db::rfc5912::{
 use const_oid::ObjectIdentifier;
 use der::asn1::Null;
 use der::{Any, Tag, Tagged};
+use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use spki::AlgorithmIdentifierOwned;
 
 /// The OID of a digest (`id-sha256`, …).
@@ -106,5 +110,27 @@ pub fn rsa_with_digest(id: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm>
         other => Err(Error::UnsupportedAlgorithm(format!(
             "signature algorithm {other} (pqx verifies RSA PKCS#1 v1.5 only)"
         ))),
+    }
+}
+
+/// Verifies an RSA PKCS#1 v1.5 signature over `message` hashed with `alg`; `false` on any
+/// mismatch (wrong key, wrong digest, altered message, malformed signature).
+pub fn verify_pkcs1v15(
+    key: &RsaPublicKey,
+    alg: DigestAlgorithm,
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
+    key.verify(pkcs1v15_scheme(alg), &alg.digest(message), signature)
+        .is_ok()
+}
+
+/// The PKCS#1 v1.5 padding scheme (with its DigestInfo prefix) for `alg`.
+pub(crate) fn pkcs1v15_scheme(alg: DigestAlgorithm) -> Pkcs1v15Sign {
+    match alg {
+        DigestAlgorithm::Sha1 => Pkcs1v15Sign::new::<sha1::Sha1>(),
+        DigestAlgorithm::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
+        DigestAlgorithm::Sha384 => Pkcs1v15Sign::new::<sha2::Sha384>(),
+        DigestAlgorithm::Sha512 => Pkcs1v15Sign::new::<sha2::Sha512>(),
     }
 }
