@@ -69,8 +69,12 @@ impl Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // One line, whatever the message holds.
-        let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        // One line, whatever the message holds, and no control or bidi character from a
+        // package (part or certificate names quoted in errors) reaching the terminal.
+        let one_line = |s: &str| {
+            let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            pqx_core::text::display_safe(&joined).into_owned()
+        };
         write!(f, "{}", one_line(&self.message))?;
         if let Some(h) = &self.hint {
             write!(f, " — {}", one_line(h))?;
@@ -141,5 +145,9 @@ mod tests {
         let f = Failure::from(Error::WrongPassword("alice.pfx".into()));
         assert_eq!(f.to_string(), "wrong password for alice.pfx — pass it with --password-file FILE or PQX_PASSWORD (or -p)");
         assert_eq!(Failure::new(Exit::Input, "a\nb").to_string(), "a b");
+        assert_eq!(
+            Failure::new(Exit::Input, "part a\x1b[2K\u{202E}b").to_string(),
+            "part a\\x1b[2K\\u{202e}b"
+        );
     }
 }
