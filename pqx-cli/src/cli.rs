@@ -271,7 +271,8 @@ pub struct UnpackArgs {
     /// The folder to extract into (created if missing; must be empty unless --force)
     #[arg(short = 'o', long = "output", value_name = "DIR", required = true)]
     pub output: PathBuf,
-    /// Extract into a non-empty folder, replacing files of the same name
+    /// Extract into a non-empty folder, replacing files of the same name (unsafe or
+    /// colliding names in the package are refused all the same)
     #[arg(long)]
     pub force: bool,
 }

@@ -92,8 +92,12 @@ pub fn writing(target: &std::path::Path, e: Error) -> Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // One line, whatever the message holds.
-        let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        // One line, whatever the message holds, and no control or bidi character from a
+        // package (part or certificate names quoted in errors) reaching the terminal.
+        let one_line = |s: &str| {
+            let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            pqx_core::text::display_safe(&joined).into_owned()
+        };
         write!(f, "{}", one_line(&self.message))?;
         if let Some(h) = &self.hint {
             write!(f, " — {}", one_line(h))?;
@@ -187,5 +191,9 @@ mod tests {
             "wrong password for alice.pfx — pass it with --password-file FILE or PQX_PASSWORD (or -p)"
         );
         assert_eq!(Failure::new(Exit::Input, "a\nb").to_string(), "a b");
+        assert_eq!(
+            Failure::new(Exit::Input, "part a\x1b[2K\u{202E}b").to_string(),
+            "part a\\x1b[2K\\u{202e}b"
+        );
     }
 }

@@ -182,3 +182,108 @@ fn inspect_shows_section_version_files_and_signers() {
         .success()
         .stdout(predicate::str::contains("HelloWorld.mez: connector (.mez)"));
 }
+
+/// A signed package whose extra part name decodes to ESC, `[2K`, CR and U+202E (percent-escaped,
+/// as OPC allows) and whose signer's common name holds the same kind of sequence, ending in a
+/// fake "CN=Microsoft Corporation".
+fn spoofing_package(dir: &std::path::Path) -> std::path::PathBuf {
+    use pqx_core::archive::{ArchiveReader, ArchiveWriter};
+    use pqx_core::limits::Limits;
+    use pqx_core::test_pki::TestPkiOptions;
+    let f = fixture();
+    let unsigned = unsigned_sample(dir);
+    let bytes = std::fs::read(&unsigned).unwrap();
+    let mut archive =
+        ArchiveReader::open(std::io::Cursor::new(bytes), "t", &Limits::default()).unwrap();
+    let mut w = ArchiveWriter::new(std::io::Cursor::new(Vec::new()));
+    for entry in archive.entries().to_vec() {
+        let data = archive.read(&entry, u64::MAX).unwrap();
+        w.add(&entry.name, &data).unwrap();
+    }
+    w.add("Hidden%1B%5B2K%0D%E2%80%AEgnp.png", b"\x89PNG")
+        .unwrap();
+    let package = w.finish().unwrap().into_inner();
+    let (cert, key) = f
+        .pki
+        .issue_leaf(&TestPkiOptions {
+            leaf_common_name: "Evil\u{1b}[2K\rCN=Microsoft Corporation\u{202E}".to_owned(),
+            leaf_key: Some(f.pki.leaf_key.clone()),
+            ..TestPkiOptions::default()
+        })
+        .unwrap();
+    let mut pki = f.pki.clone();
+    pki.leaf = cert;
+    pki.leaf_key = key;
+    let signer = pki.signing_key();
+    let (signed, _) = pqx_core::sign::sign_bytes(
+        &package,
+        "spoof.pqx",
+        &signer,
+        &pqx_core::sign::SignOptions::default(),
+        &Limits::default(),
+    )
+    .unwrap();
+    let path = dir.join("spoof.pqx");
+    std::fs::write(&path, signed).unwrap();
+    path
+}
+
+/// Asserts that `out` holds no raw ESC, CR or U+202E, and the escaped forms instead.
+fn assert_escaped(out: &[u8], what: &str) {
+    let text = String::from_utf8_lossy(out);
+    for raw in ['\u{1b}', '\r', '\u{202E}'] {
+        assert!(!text.contains(raw), "{what} printed {raw:?} raw:\n{text}");
+    }
+    for escaped in ["\\x1b[2K", "\\x0d", "\\u{202e}"] {
+        assert!(text.contains(escaped), "{what} lacks {escaped}:\n{text}");
+    }
+}
+
+#[test]
+fn inspect_and_verify_text_escape_control_and_bidi_characters_from_the_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let spoof = spoofing_package(dir.path());
+    let inspect = pqx().arg("inspect").arg(&spoof).assert().success();
+    let out = inspect.get_output().stdout.clone();
+    assert_escaped(&out, "inspect");
+    let listing = String::from_utf8_lossy(&out);
+    assert!(
+        listing.contains("Hidden\\x1b[2K\\x0d\\u{202e}gnp.png"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("Evil\\x1b[2K\\x0dCN=Microsoft Corporation\\u{202e}"),
+        "{listing}"
+    );
+    let verify = pqx()
+        .arg("verify")
+        .arg(&spoof)
+        .arg("--format")
+        .arg("text")
+        .assert();
+    let out = verify.get_output().stdout.clone();
+    assert_escaped(&out, "verify --format text");
+    let report = String::from_utf8_lossy(&out);
+    assert!(
+        report.contains("signer:     ") && report.contains("Evil\\x1b[2K\\x0dCN=Microsoft"),
+        "{report}"
+    );
+    // JSON keeps the exact text (serde escapes it as \u001b, \r, and the character itself).
+    let json = pqx()
+        .arg("inspect")
+        .arg(&spoof)
+        .arg("--json")
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&json.get_output().stdout).unwrap();
+    let names: Vec<&str> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"Hidden\u{1b}[2K\r\u{202E}gnp.png"),
+        "{names:?}"
+    );
+}

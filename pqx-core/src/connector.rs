@@ -32,6 +32,10 @@ pub struct FileInfo {
     pub name: String,
     /// Uncompressed size.
     pub size: u64,
+    /// False when `name` is not exactly the part's name: its percent-escapes do not decode
+    /// to UTF-8, and `name` shows U+FFFD in their place (see [`crate::opc::PartName::decoded_utf8`]).
+    /// Extracting such a file could overwrite another one; `unpack` refuses it.
+    pub exact_name: bool,
     index: usize,
 }
 
@@ -69,16 +73,21 @@ impl<R: Read + Seek> Connector<R> {
                 .map(|(index, e)| FileInfo {
                     name: e.name.clone(),
                     size: e.size,
+                    exact_name: true,
                     index,
                 })
                 .collect(),
             Connector::Pqx(_, parts) => parts
                 .iter()
                 .enumerate()
-                .map(|(index, p)| FileInfo {
-                    name: p.name.decoded_path(),
-                    size: p.entry.size,
-                    index,
+                .map(|(index, p)| {
+                    let exact = p.name.decoded_utf8();
+                    FileInfo {
+                        exact_name: exact.is_some(),
+                        name: exact.unwrap_or_else(|| p.name.decoded_path()),
+                        size: p.entry.size,
+                        index,
+                    }
                 })
                 .collect(),
         }

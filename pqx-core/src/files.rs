@@ -136,4 +136,3 @@ impl<W: Write + Seek> Seek for SeekWriter<'_, W> {
         self.0.seek(pos)
     }
 }
-

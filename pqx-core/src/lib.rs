@@ -32,6 +32,7 @@ pub mod sample;
 pub mod sign;
 pub mod signature;
 pub mod test_pki;
+pub mod text;
 pub mod trust;
 pub mod verdict;
 pub mod verify;

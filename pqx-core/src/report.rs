@@ -11,6 +11,7 @@
 //! `Warnings`) follow, so tools that read MakePQX's report keep working.
 
 use crate::certificate::{format_report_time, Certificate};
+use crate::text::display_safe;
 use crate::trust::{Chain, ChainStatus};
 use crate::verify::{SignatureCheck, Verification};
 use serde::Serialize;
@@ -126,36 +127,39 @@ impl Report {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 
-    /// A short human-readable summary.
+    /// A short human-readable summary, for a terminal: every text that comes from the
+    /// package (part names, certificate names, reasons quoting them) goes through
+    /// [`display_safe`], so that control and bidi characters cannot rewrite what is shown.
     pub fn to_text(&self) -> String {
+        let safe = |s: &str| display_safe(s).into_owned();
         let mut out = format!("Signature status: {}\n", self.signature_status);
         for s in &self.signatures {
             out.push_str(&format!(
                 "Signature {}: {}{}\n",
-                s.part,
+                safe(&s.part),
                 s.status,
                 s.reason
                     .as_deref()
-                    .map(|r| format!(" — {r}"))
+                    .map(|r| format!(" — {}", safe(r)))
                     .unwrap_or_default()
             ));
             if let Some(subject) = &s.signer {
-                out.push_str(&format!("  signer:     {subject}\n"));
+                out.push_str(&format!("  signer:     {}\n", safe(subject)));
             }
             if let Some(t) = &s.thumbprint {
-                out.push_str(&format!("  thumbprint: {t}\n"));
+                out.push_str(&format!("  thumbprint: {}\n", safe(t)));
             }
             if let Some(t) = &s.signing_time {
-                out.push_str(&format!("  signed at:  {t} (claimed)\n"));
+                out.push_str(&format!("  signed at:  {} (claimed)\n", safe(t)));
             }
             if let Some(ts) = &s.timestamp {
                 out.push_str(&format!(
                     "  timestamp:  {} by {} [{}]{}\n",
-                    ts.time.as_deref().unwrap_or("?"),
-                    ts.tsa_subject.as_deref().unwrap_or("?"),
-                    ts.tsa_thumbprint.as_deref().unwrap_or("?"),
+                    safe(ts.time.as_deref().unwrap_or("?")),
+                    safe(ts.tsa_subject.as_deref().unwrap_or("?")),
+                    safe(ts.tsa_thumbprint.as_deref().unwrap_or("?")),
                     match (&ts.reason, ts.trusted) {
-                        (Some(r), _) => format!(" — invalid: {r}"),
+                        (Some(r), _) => format!(" — invalid: {}", safe(r)),
                         (None, true) => " (trusted)".to_owned(),
                         (None, false) => " (TSA not trusted)".to_owned(),
                     }
@@ -166,7 +170,10 @@ impl Report {
                 if s.trusted { "yes" } else { "no" }
             ));
             if s.countersignature {
-                out.push_str(&format!("  countersigns: {}\n", s.countersigns.join(", ")));
+                out.push_str(&format!(
+                    "  countersigns: {}\n",
+                    safe(&s.countersigns.join(", "))
+                ));
             }
         }
         for c in &self.certificate_status {
@@ -176,9 +183,9 @@ impl Report {
                 out.push_str(&format!(
                     "{:indent$}- {} [{}] {}\n",
                     "",
-                    x.subject,
+                    safe(&x.subject),
                     x.status,
-                    x.thumbprint,
+                    safe(&x.thumbprint),
                     indent = depth * 2
                 ));
                 e = x.parent.as_deref();
@@ -186,10 +193,10 @@ impl Report {
             }
         }
         for u in &self.unsigned_parts {
-            out.push_str(&format!("Unsigned: {u}\n"));
+            out.push_str(&format!("Unsigned: {}\n", safe(u)));
         }
         for w in &self.warnings {
-            out.push_str(&format!("Warning: {w}\n"));
+            out.push_str(&format!("Warning: {}\n", safe(w)));
         }
         out
     }

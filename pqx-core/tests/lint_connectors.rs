@@ -452,3 +452,53 @@ fn hostile_nesting_is_refused_quickly() {
     assert_eq!(rule_ids(&findings), ["section-document"]);
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+/// `let a0 = let a1 = … <inner> … in a1 in a0`, `n` deep.
+fn let_nest(n: usize, inner: &str) -> String {
+    let open: String = (0..n).map(|i| format!("let a{i} = ")).collect();
+    let close: String = (0..n).rev().map(|i| format!(" in a{i}")).collect();
+    format!("{open}{inner}{close}")
+}
+
+/// 40 000 nested `let`s (about 600 KiB): finding each binding's end by scanning ahead took
+/// 30 s for 20 000 and four times as long per doubling. The check is linear now (the work
+/// count is asserted in `lint::tests`); here the findings through such a nest must be right.
+#[test]
+fn credentials_are_followed_through_a_40_000_deep_let_nest() {
+    let nest = |inner: &str| {
+        format!(
+            "section Contoso;\nshared Contoso.Contents = () => let key = {}, r = Web.Contents(\"https://x/?k=\" & key) in r;",
+            let_nest(40_000, inner)
+        )
+    };
+    let tainted = run(&only_pq(&nest("Extension.CurrentCredential()[Key]")));
+    assert!(
+        tainted
+            .iter()
+            .any(|f| f.rule == "credential-in-query-string" && f.message.contains("`key`")),
+        "{tainted:?}"
+    );
+    let clean = run(&only_pq(&nest("\"k\"")));
+    assert!(!rule_ids(&clean).contains(&"credential-in-query-string"));
+    for f in tainted.iter().chain(&clean) {
+        assert!(!f.message.contains("too complex"), "{f:?}");
+    }
+}
+
+/// Bindings nested 40 000 deep inside one record: each keeps its own value.
+#[test]
+fn a_deep_let_nest_in_a_record_field_keeps_each_binding_apart() {
+    let pq = format!(
+        "section Contoso;\nshared Contoso.Contents = () => [client_secret = {}, b = \"Sup3r-S3cret-Value-42\"];",
+        let_nest(40_000, "1")
+    );
+    let findings = run(&only_pq(&pq));
+    // `b` is not a secret name and its value is not key-shaped: only a value bound to
+    // `client_secret` itself would be reported, and that value is a `let`.
+    assert!(
+        !rule_ids(&findings).contains(&"hardcoded-secret"),
+        "{findings:?}"
+    );
+    let secret = pq.replace(", b =", ", api_key =");
+    assert!(rule_ids(&run(&only_pq(&secret))).contains(&"hardcoded-secret"));
+}

@@ -5,6 +5,7 @@ use crate::connector::Connector;
 use crate::failure::{Exit, Failure};
 use pqx_core::limits::Limits;
 use pqx_core::lint::{self, CheckOptions, ConnectorSource, Finding, Severity};
+use pqx_core::text::display_safe;
 use std::io::{IsTerminal, Read, Seek};
 use std::path::Path;
 
@@ -75,7 +76,8 @@ pub fn gate<R: Read + Seek>(
         return Ok(());
     }
     let color = color_wanted(std::io::stderr().is_terminal());
-    let shown = path.display();
+    let path_text = path.display().to_string();
+    let shown = display_safe(&path_text);
     let secrets: Vec<&Finding> = findings
         .iter()
         .filter(|f| SECRET_RULES.contains(&f.rule))
@@ -131,7 +133,9 @@ fn finding_line(f: &Finding, color: bool) -> String {
             text.to_owned()
         }
     };
-    let location = match (f.file.as_str(), f.line) {
+    // The file name and the message quote the package (names, identifiers, literals).
+    let file = display_safe(&f.file);
+    let location = match (file.as_ref(), f.line) {
         ("", _) => "(package)".to_owned(),
         (file, 0) => file.to_owned(),
         (file, line) => format!("{file}:{line}:{}", f.column),
@@ -144,7 +148,7 @@ fn finding_line(f: &Finding, color: bool) -> String {
         "{}: {severity}[{}]: {}",
         paint("1", &location),
         f.rule,
-        f.message
+        display_safe(&f.message)
     )
 }
 
@@ -176,4 +180,23 @@ fn counts(findings: &[Finding]) -> String {
         plural(errors, "error"),
         plural(findings.len() - errors, "warning")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pqx_core::lint::{check, ConnectorFile};
+
+    #[test]
+    fn findings_escape_control_and_bidi_characters_from_the_code() {
+        // A quoted identifier may hold any character; the message quotes it.
+        let pq = "section A;\nshared #\"B\u{1b}[2K\r\u{202E}.Contents\" = () => 1;";
+        let source = ConnectorSource::from_files(vec![ConnectorFile {
+            name: "A.pq".into(),
+            bytes: pq.as_bytes().to_vec(),
+        }]);
+        let text = render_text(&check(&source, &CheckOptions::default()), false);
+        assert!(text.contains("B\\x1b[2K\\x0d\\u{202e}.Contents"), "{text}");
+        assert!(!text.contains(['\u{1b}', '\r', '\u{202E}']), "{text}");
+    }
 }

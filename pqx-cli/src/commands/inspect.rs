@@ -5,6 +5,7 @@ use crate::cli::InspectArgs;
 use crate::failure::{Exit, Failure};
 use pqx_core::inspect::{inspect, Inspection};
 use pqx_core::limits::Limits;
+use pqx_core::text::display_safe;
 use std::fmt::Write as _;
 
 /// Runs `pqx inspect`: what a `.mez` or `.pqx` holds.
@@ -22,29 +23,31 @@ pub fn run(args: &InspectArgs) -> Result<Exit, Failure> {
     Ok(Exit::Success)
 }
 
-/// The readable form.
+/// The readable form. Every text from the package (names, certificate fields) goes through
+/// [`display_safe`], so that control and bidi characters cannot rewrite the listing.
 fn to_text(what: &str, i: &Inspection) -> String {
+    let safe = |s: &str| display_safe(s).into_owned();
     let mut out = String::new();
     let kind = match (i.format.as_str(), i.signatures.is_empty()) {
         ("mez", _) => "connector (.mez)",
         (_, true) => "unsigned package (.pqx)",
         _ => "signed package (.pqx)",
     };
-    let _ = writeln!(out, "{what}: {kind}");
+    let _ = writeln!(out, "{}: {kind}", safe(what));
     let _ = writeln!(
         out,
         "  section:  {}",
-        i.section_name.as_deref().unwrap_or("(none)")
+        safe(i.section_name.as_deref().unwrap_or("(none)"))
     );
     let _ = writeln!(
         out,
         "  version:  {}",
-        i.version.as_deref().unwrap_or("(none)")
+        safe(i.version.as_deref().unwrap_or("(none)"))
     );
     let _ = writeln!(
         out,
         "  document: {}",
-        i.section_document.as_deref().unwrap_or("(none)")
+        safe(i.section_document.as_deref().unwrap_or("(none)"))
     );
     let _ = writeln!(
         out,
@@ -60,7 +63,10 @@ fn to_text(what: &str, i: &Inspection) -> String {
         let _ = writeln!(
             out,
             "  {:>10}  {:>10}  {:<16}  {}",
-            e.size, compressed, e.kind, e.name
+            e.size,
+            compressed,
+            safe(&e.kind),
+            safe(&e.name)
         );
     }
     for (n, s) in i.signatures.iter().enumerate() {
@@ -68,8 +74,8 @@ fn to_text(what: &str, i: &Inspection) -> String {
             out,
             "\n  signature {}: {} [{}]{}",
             n + 1,
-            s.part,
-            s.status,
+            safe(&s.part),
+            safe(&s.status),
             if s.countersignature {
                 " (countersignature)"
             } else {
@@ -89,7 +95,7 @@ fn to_text(what: &str, i: &Inspection) -> String {
         ];
         for (label, value) in rows {
             if let Some(v) = value {
-                let _ = writeln!(out, "    {label:<10} {v}");
+                let _ = writeln!(out, "    {label:<10} {}", safe(v));
             }
         }
     }

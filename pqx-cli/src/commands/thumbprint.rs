@@ -12,6 +12,7 @@ use pqx_core::certificate::Certificate;
 use pqx_core::files::read_bounded;
 use pqx_core::keys::SigningKey;
 use pqx_core::limits::{MAX_CERTIFICATE_FILE_SIZE, MAX_KEY_FILE_SIZE};
+use pqx_core::text::display_safe;
 use pqx_core::verify::VerifyOptions;
 use std::io::Read;
 
@@ -85,7 +86,11 @@ fn signers(path: &std::path::Path, what: &str) -> Result<Vec<Certificate>, Failu
         ));
     }
     if !v.is_valid() {
-        eprintln!("pqx: warning: {what} does not verify ({}); check it with pqx verify before trusting its signer", v.status.name());
+        eprintln!(
+            "pqx: warning: {} does not verify ({}); check it with pqx verify before trusting its signer",
+            display_safe(what),
+            v.status.name()
+        );
     }
     Ok(certificates)
 }
@@ -102,7 +107,7 @@ fn signer_of(certificates: Vec<Certificate>) -> Result<Certificate, Failure> {
     if count > 1 {
         eprintln!(
             "pqx: note: the file holds {count} certificates; this is the signer's, {}",
-            signer.subject()
+            display_safe(&signer.subject())
         );
     }
     Ok(signer)

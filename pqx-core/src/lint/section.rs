@@ -70,6 +70,11 @@ impl Section {
     pub fn member(&self, name: &str) -> Option<&Member> {
         self.index.get(name).and_then(|&i| self.members.get(i))
     }
+
+    /// The index in `members` of the member called `name`.
+    pub fn member_index(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
 }
 
 impl<'a> Document<'a> {

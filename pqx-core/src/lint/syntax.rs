@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 
+use super::budget;
 use super::token::{Token, TokenKind};
 
 /// A token index range (`start..end`) in a document's significant tokens.
@@ -32,25 +33,33 @@ fn is_close(t: &Token<'_>) -> bool {
 }
 
 /// Index of the bracket closing the one at `open` (any bracket kind counts for nesting, so
-/// that malformed code cannot send the search astray for long), or `None`.
+/// that malformed code cannot send the search astray for long), or `None`. Pays the
+/// [`budget`] for the tokens it walks (bounded by the nesting limit for well-formed code).
 pub(crate) fn matching_close(tokens: &[Token<'_>], open: usize, end: usize) -> Option<usize> {
     let mut depth = 0usize;
+    let mut found = None;
     for (i, t) in tokens.iter().enumerate().take(end).skip(open) {
         if is_open(t) {
             depth += 1;
         } else if is_close(t) {
-            depth = depth.checked_sub(1)?;
+            let Some(d) = depth.checked_sub(1) else { break };
+            depth = d;
             if depth == 0 {
-                return Some(i);
+                found = Some(i);
+                break;
             }
         }
     }
-    None
+    let walked = found.map_or(end.min(tokens.len()), |c| c + 1);
+    budget::spend(walked.saturating_sub(open)).then_some(found?)
 }
 
 /// Splits `span` at commas that are outside brackets and outside `let … in`.
 pub(crate) fn split_commas(tokens: &[Token<'_>], span: Span) -> Vec<Span> {
     let mut parts = Vec::new();
+    if !budget::spend(span.len()) {
+        return parts;
+    }
     let (mut depth, mut lets, mut start) = (0usize, 0usize, span.start);
     for i in span.clone() {
         let Some(t) = tokens.get(i) else { break };
@@ -138,56 +147,81 @@ pub(crate) fn record_field(tokens: &[Token<'_>], span: Span, name: &str) -> Opti
         .find(|f| f.name == name)
 }
 
-/// Where the value of a binding that starts at `start` ends: at a `,`, `in`, `;` or closing
-/// bracket that belongs to the enclosing construct.
-fn value_end(tokens: &[Token<'_>], start: usize, limit: usize) -> usize {
-    let (mut depth, mut lets) = (0usize, 0usize);
-    for i in start..limit {
-        let Some(t) = tokens.get(i) else { return i };
-        if is_open(t) {
-            depth += 1;
-        } else if is_close(t) {
-            if depth == 0 {
-                return i;
-            }
-            depth -= 1;
-        } else if t.is_keyword("let") {
-            lets += 1;
-        } else if t.is_keyword("in") {
-            if lets == 0 && depth == 0 {
-                return i;
-            }
-            lets = lets.saturating_sub(1);
-        } else if depth == 0 && lets == 0 && (t.is_op(",") || t.is_op(";")) {
-            return i;
-        }
-    }
-    limit
+/// One open construct while [`bindings`] walks the tokens: a bracket or a `let` (closed by
+/// its `in`), with the bindings whose values started directly inside it and have not ended.
+struct Frame {
+    is_let: bool,
+    pending: Vec<usize>,
 }
 
 /// Every `name = value` binding inside `span`: `let` variables and record fields, at any
 /// depth. A name followed by `=` counts as a binding when it follows `let`, `[` or `,` —
 /// where M allows a binding — so that an equality test (`if a = b`) is not taken for one.
+///
+/// A value ends at the `,`, `;` or `in` of the construct it is written in, or where that
+/// construct's bracket closes (or at the end of `span`). One pass with a stack of open
+/// constructs finds every end, so a 40 000-deep nest of `let a = let b = … in b in a` costs
+/// what 40 000 sibling bindings cost: finding each end by scanning ahead was quadratic.
 pub(crate) fn bindings(tokens: &[Token<'_>], span: Span) -> Vec<Field> {
-    let mut out = Vec::new();
-    for i in span.clone() {
-        let (Some(t), Some(eq)) = (tokens.get(i), tokens.get(i + 1)) else {
-            break;
-        };
-        if !eq.is_op("=") {
-            continue;
+    let mut out: Vec<Field> = Vec::new();
+    if !budget::spend(span.len()) {
+        return out;
+    }
+    let mut stack = vec![Frame {
+        is_let: false,
+        pending: Vec::new(),
+    }];
+    let finish = |frame: &mut Frame, at: usize, out: &mut Vec<Field>| {
+        for k in frame.pending.drain(..) {
+            if let Some(f) = out.get_mut(k) {
+                f.value.end = at.max(f.value.start);
+            }
         }
-        let Some(name) = t.name() else { continue };
-        let after_binder = i > span.start
+    };
+    for i in span.clone() {
+        let Some(t) = tokens.get(i) else { break };
+        let level = stack.len();
+        if is_open(t) || t.is_keyword("let") {
+            stack.push(Frame {
+                is_let: !is_open(t),
+                pending: Vec::new(),
+            });
+        } else if is_close(t) {
+            // Ends every value inside the bracket, unclosed `let`s included.
+            while let Some(mut frame) = stack.pop() {
+                finish(&mut frame, i, &mut out);
+                if !frame.is_let {
+                    break;
+                }
+            }
+            if stack.is_empty() {
+                stack.push(Frame {
+                    is_let: false,
+                    pending: Vec::new(),
+                });
+            }
+        } else if t.is_keyword("in") || t.is_op(",") || t.is_op(";") {
+            if let Some(frame) = stack.last_mut() {
+                finish(frame, i, &mut out);
+            }
+            if t.is_keyword("in") && level > 1 && stack.last().is_some_and(|f| f.is_let) {
+                stack.pop();
+            }
+        }
+        let binder = i > span.start
+            && i + 1 < span.end
+            && tokens.get(i + 1).is_some_and(|n| n.is_op("="))
             && tokens
                 .get(i - 1)
                 .is_some_and(|p| p.is_keyword("let") || p.is_op("[") || p.is_op(","));
-        if after_binder {
-            let value = i + 2..value_end(tokens, i + 2, span.end);
+        if let (true, Some(name)) = (binder, t.name()) {
+            if let Some(frame) = stack.last_mut() {
+                frame.pending.push(out.len());
+            }
             out.push(Field {
                 name,
                 name_at: i,
-                value,
+                value: i + 2..span.end,
             });
         }
     }

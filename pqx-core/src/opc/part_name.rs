@@ -122,6 +122,13 @@ impl PartName {
         String::from_utf8_lossy(&percent_decode(self.zip_item())).into_owned()
     }
 
+    /// [`PartName::decoded_path`] when the percent-escapes decode to UTF-8, `None` when they
+    /// do not: the lossy form turns every bad sequence into U+FFFD, so two different parts
+    /// (`%FF`, `%FE`) would get the same file name.
+    pub fn decoded_utf8(&self) -> Option<String> {
+        String::from_utf8(percent_decode(self.zip_item())).ok()
+    }
+
     /// Resolves a relationship target (`Target` attribute, TargetMode Internal) against
     /// this part as the source, per RFC 3986 §5.2 on part names.
     pub fn resolve(&self, target: &str) -> Result<PartName> {

@@ -6,12 +6,14 @@
 //! which Power Query keeps out of traces), and the arguments of `Diagnostics.*` tracing
 //! calls (traces are written to files users send to support).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::super::finding::{RuleInfo, Severity};
 use super::super::syntax::{record_fields, single_name, Field, Span};
 use super::super::token::Token;
-use super::flow::{global_credentials, local_credentials, local_responses, whole_response, Scope};
+use super::flow::{
+    global_credentials, local_credentials, local_responses, whole_response, Credentials, Scope,
+};
 use super::{Package, Report};
 
 /// Rule `credential-in-query-string`.
@@ -40,12 +42,14 @@ pub(crate) fn run(pkg: &Package<'_>, report: &mut Report<'_>) {
         .map(|(doc, s)| (doc.file, global_credentials(doc, s)))
         .collect();
     for scope in Scope::all(pkg) {
-        let global = globals.get(scope.doc.file).cloned().unwrap_or_default();
-        let tainted = local_credentials(&scope, &global);
+        let none = HashSet::new();
+        let global = globals.get(scope.doc.file).unwrap_or(&none);
+        let tainted = local_credentials(&scope, global);
         let tokens = scope.tokens();
         let name = |i: usize| tokens.get(i).map_or(String::new(), |t| t.text.to_owned());
+        let mut named_options = HashMap::new();
         for (at, args) in scope.calls(|n| n == "Web.Contents") {
-            if let Some(culprit) = url_credential(&scope, &args, &tainted) {
+            if let Some(culprit) = url_credential(&scope, &args, &tainted, &mut named_options) {
                 let (part, i) = culprit;
                 let message = format!(
                     "`{}` carries credentials from Extension.CurrentCredential() into the {part} of Web.Contents",
@@ -62,9 +66,7 @@ pub(crate) fn run(pkg: &Package<'_>, report: &mut Report<'_>) {
                 // written to the trace; the value is passed through.
                 args = args.get(1).cloned().into_iter().collect();
             }
-            let cred = args
-                .iter()
-                .find_map(|a| super::flow::credential_use(tokens, a.clone(), &tainted));
+            let cred = args.iter().find_map(|a| tainted.first_in(a.clone()));
             let message = if let Some(i) = cred {
                 format!("{call} traces `{}`, which holds credentials", name(i))
             } else if let Some(i) = args
@@ -86,15 +88,15 @@ pub(crate) fn run(pkg: &Package<'_>, report: &mut Report<'_>) {
 fn url_credential(
     scope: &Scope<'_, '_>,
     args: &[Span],
-    tainted: &std::collections::HashSet<String>,
+    tainted: &Credentials,
+    named_options: &mut HashMap<String, Vec<Field>>,
 ) -> Option<(&'static str, usize)> {
-    let tokens = scope.tokens();
-    let use_in = |span: Span| super::flow::credential_use(tokens, span, tainted);
+    let use_in = |span: Span| tainted.first_in(span);
     if let Some(i) = args.first().and_then(|u| use_in(u.clone())) {
         return Some(("URL", i));
     }
     let options = args.get(1)?;
-    for field in option_fields(scope, options.clone()) {
+    for field in option_fields(scope, options.clone(), named_options) {
         if let Some(part) = URL_OPTIONS.iter().find(|p| **p == field.name) {
             if let Some(i) = use_in(field.value.clone()) {
                 return Some((part, i));
@@ -104,18 +106,37 @@ fn url_credential(
     None
 }
 
-/// The fields of the options record: written inline, or bound to a local name.
-fn option_fields(scope: &Scope<'_, '_>, span: Span) -> Vec<Field> {
+/// The URL fields ([`URL_OPTIONS`]) of the options record: written inline, or bound to a
+/// local name. A named record is read once per unit (`named`), however many calls use it.
+fn option_fields(
+    scope: &Scope<'_, '_>,
+    span: Span,
+    named: &mut HashMap<String, Vec<Field>>,
+) -> Vec<Field> {
     let tokens = scope.tokens();
+    let url_fields = |fields: Vec<Field>| -> Vec<Field> {
+        fields
+            .into_iter()
+            .filter(|f| URL_OPTIONS.contains(&f.name.as_str()))
+            .collect()
+    };
     if let Some(fields) = record_fields(tokens, span.clone()) {
-        return fields;
+        return url_fields(fields);
     }
-    single_name(tokens, span)
-        .map(|n| scope.definitions(&n))
-        .unwrap_or_default()
-        .into_iter()
-        .find_map(|d| record_fields(tokens, d))
-        .unwrap_or_default()
+    let Some(name) = single_name(tokens, span) else {
+        return Vec::new();
+    };
+    named
+        .entry(name)
+        .or_insert_with_key(|name| {
+            scope
+                .definitions(name)
+                .into_iter()
+                .find_map(|d| record_fields(tokens, d))
+                .map(url_fields)
+                .unwrap_or_default()
+        })
+        .clone()
 }
 
 /// Splits `a & b & c` into its operands (outside brackets).

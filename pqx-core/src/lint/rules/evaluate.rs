@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 
+use super::super::budget;
 use super::super::finding::{RuleInfo, Severity};
 use super::super::syntax::{matching_close, Span};
 use super::super::token::TokenKind;
@@ -55,6 +56,9 @@ fn package_text(
     depth: usize,
 ) -> Result<(), usize> {
     let tokens = scope.tokens();
+    if !budget::spend(span.len()) {
+        return Ok(());
+    }
     let mut i = span.start;
     while i < span.end {
         let Some(t) = tokens.get(i) else { break };

@@ -10,8 +10,9 @@
 //! sent in a header. That exception is what keeps a "next page" URL read from a response
 //! from looking like a credential.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
+use super::super::budget;
 use super::super::section::{Document, Section};
 use super::super::syntax::{
     bindings, call_args, is_field_name, matching_close, strip_parens, Field, Span,
@@ -61,6 +62,9 @@ pub(crate) struct Scope<'p, 'a> {
     pub locals: Vec<Field>,
     /// The section it belongs to, for global names.
     pub section: Option<&'p Section>,
+    /// Local name to the indices of its bindings in `locals`, so that resolving a name is
+    /// a look-up, not a walk of every binding.
+    by_name: HashMap<String, Vec<usize>>,
 }
 
 impl<'p, 'a> Scope<'p, 'a> {
@@ -83,11 +87,16 @@ impl<'p, 'a> Scope<'p, 'a> {
 
     fn new(doc: &'p Document<'a>, span: Span, section: Option<&'p Section>) -> Self {
         let locals = bindings(&doc.tokens, span.clone());
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, f) in locals.iter().enumerate() {
+            by_name.entry(f.name.clone()).or_default().push(i);
+        }
         Scope {
             doc,
             span,
             locals,
             section,
+            by_name,
         }
     }
 
@@ -99,10 +108,12 @@ impl<'p, 'a> Scope<'p, 'a> {
     /// What `name` is bound to: the local bindings of that name, or else the section member.
     pub fn definitions(&self, name: &str) -> Vec<Span> {
         let local: Vec<Span> = self
-            .locals
+            .by_name
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
             .iter()
-            .filter(|f| f.name == name)
-            .map(|f| f.value.clone())
+            .filter_map(|&i| self.locals.get(i).map(|f| f.value.clone()))
             .collect();
         if !local.is_empty() {
             return local;
@@ -116,6 +127,9 @@ impl<'p, 'a> Scope<'p, 'a> {
     /// Calls in this unit to a function whose name satisfies `pred`: (name index, args).
     pub fn calls(&self, pred: impl Fn(&str) -> bool) -> Vec<(usize, Vec<Span>)> {
         let tokens = self.tokens();
+        if !budget::spend(self.span.len()) {
+            return Vec::new();
+        }
         self.span
             .clone()
             .filter(|&i| {
@@ -128,12 +142,10 @@ impl<'p, 'a> Scope<'p, 'a> {
     }
 }
 
-/// True when `span` calls one of `names`.
-pub(crate) fn calls_any(tokens: &[Token<'_>], span: Span, names: &[&str]) -> bool {
-    span.clone().any(|i| {
-        tokens.get(i).is_some_and(|t| names.contains(&t.text))
-            && tokens.get(i + 1).is_some_and(|t| t.is_op("("))
-    })
+/// True when the token at `i` is one of `names` followed by `(`.
+fn is_call_of(tokens: &[Token<'_>], i: usize, names: &[&str]) -> bool {
+    tokens.get(i).is_some_and(|t| names.contains(&t.text))
+        && tokens.get(i + 1).is_some_and(|t| t.is_op("("))
 }
 
 /// True when the tokens from `at` read `[AuthenticationKind]`.
@@ -143,38 +155,147 @@ fn selects_authentication_kind(tokens: &[Token<'_>], at: usize) -> bool {
         && tokens.get(at + 2).is_some_and(|t| t.is_op("]"))
 }
 
-/// The first token in `span` that brings credential data in: a call of a credential
-/// function, or a reference to a tainted name. `None` if there is none.
-pub(crate) fn credential_use(
+/// Where credential data comes into a unit of code: every call of a credential function and
+/// every reference to a credential-tainted name, as sorted token indices.
+#[derive(Debug, Default)]
+pub(crate) struct Credentials {
+    /// Names found tainted in the unit (besides those tainted outside it).
+    pub tainted: HashSet<String>,
+    uses: Vec<usize>,
+}
+
+impl Credentials {
+    /// The first token in `span` that brings credential data in (a call of a credential
+    /// function, or a reference to a tainted name), in O(log n).
+    pub fn first_in(&self, span: Span) -> Option<usize> {
+        let at = self.uses.partition_point(|&p| p < span.start);
+        self.uses.get(at).copied().filter(|&p| p < span.end)
+    }
+}
+
+/// Counts marked token positions of a unit, so that "does this value use credentials?" is a
+/// range count in O(log n) (a Fenwick tree) rather than a walk of the value: values nest
+/// (`let a = let b = … in b in a`), and walking each one was quadratic.
+struct Marks {
+    offset: usize,
+    tree: Vec<u32>,
+}
+
+impl Marks {
+    fn new(span: &Span) -> Self {
+        Marks {
+            offset: span.start,
+            tree: vec![0; span.len() + 1],
+        }
+    }
+
+    fn mark(&mut self, at: usize) {
+        let Some(mut i) = at.checked_sub(self.offset).map(|i| i + 1) else {
+            return;
+        };
+        while let Some(slot) = self.tree.get_mut(i) {
+            *slot = slot.saturating_add(1);
+            i += i & i.wrapping_neg();
+        }
+    }
+
+    /// Marks before token `at`.
+    fn before(&self, at: usize) -> u64 {
+        let mut i = at
+            .saturating_sub(self.offset)
+            .min(self.tree.len().saturating_sub(1));
+        let mut sum = 0u64;
+        while i > 0 {
+            sum += u64::from(self.tree.get(i).copied().unwrap_or(0));
+            i -= i & i.wrapping_neg();
+        }
+        sum
+    }
+
+    fn any_in(&self, span: &Span) -> bool {
+        self.before(span.end) > self.before(span.start)
+    }
+}
+
+/// Finds the credential-tainted names among `fields` (bindings inside `unit`) and where
+/// credential data is used in `unit`, given the names `outside` says are tainted already.
+///
+/// A binding is tainted when its value uses credential data (see the module comment) and
+/// calls no data source; rounds repeat to a fixpoint, bounded by [`MAX_ROUNDS`]. One walk
+/// of the unit indexes every use and every reference by name; each round then costs a
+/// range count per binding, so the analysis is O(n log n) however the bindings nest.
+fn credentials_in(
     tokens: &[Token<'_>],
-    span: Span,
-    tainted: &HashSet<String>,
-) -> Option<usize> {
-    span.clone().find(|&i| {
-        let Some(t) = tokens.get(i) else { return false };
+    unit: &Span,
+    fields: &[(String, Span)],
+    outside: impl Fn(&str) -> bool,
+) -> Credentials {
+    if !budget::spend(unit.len()) {
+        return Credentials::default();
+    }
+    let mut marks = Marks::new(unit);
+    let mut uses = Vec::new();
+    let mut references: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut data_calls = vec![0u32; unit.len() + 1];
+    for i in unit.clone() {
+        let Some(t) = tokens.get(i) else { break };
+        let data = is_call_of(tokens, i, &DATA_ACCESS);
+        if let Some(slot) = data_calls.get_mut(i - unit.start + 1) {
+            *slot = u32::from(data);
+        }
         if CREDENTIAL_FUNCTIONS.contains(&t.text) {
-            let after = match matching_close(tokens, i + 1, span.end) {
+            let after = match matching_close(tokens, i + 1, unit.end) {
                 Some(close) if tokens.get(i + 1).is_some_and(|p| p.is_op("(")) => close + 1,
                 _ => i + 1,
             };
-            return !selects_authentication_kind(tokens, after);
+            if !selects_authentication_kind(tokens, after) {
+                marks.mark(i);
+                uses.push(i);
+            }
+        } else if let Some(name) = t.name() {
+            if !is_field_name(tokens, i) && !selects_authentication_kind(tokens, i + 1) {
+                references.entry(name).or_default().push(i);
+            }
         }
-        t.name().is_some_and(|n| tainted.contains(&n))
-            && !is_field_name(tokens, i)
-            && !selects_authentication_kind(tokens, i + 1)
-    })
-}
-
-/// Grows `tainted` with the bindings whose value uses credentials, to a fixpoint.
-fn spread(tokens: &[Token<'_>], fields: &[(String, Span)], tainted: &mut HashSet<String>) {
+    }
+    for k in 1..data_calls.len() {
+        let prev = data_calls.get(k - 1).copied().unwrap_or(0);
+        if let Some(slot) = data_calls.get_mut(k) {
+            *slot = slot.saturating_add(prev);
+        }
+    }
+    let calls_data = |span: &Span| {
+        let count = |at: usize| {
+            let k = at
+                .saturating_sub(unit.start)
+                .min(data_calls.len().saturating_sub(1));
+            data_calls.get(k).copied().unwrap_or(0)
+        };
+        count(span.end) > count(span.start)
+    };
+    let taint = |name: &str, marks: &mut Marks, uses: &mut Vec<usize>| {
+        for &p in references.get(name).map(Vec::as_slice).unwrap_or_default() {
+            marks.mark(p);
+            uses.push(p);
+        }
+    };
+    let outside_names: Vec<String> = references.keys().filter(|n| outside(n)).cloned().collect();
+    for name in &outside_names {
+        taint(name, &mut marks, &mut uses);
+    }
+    let mut tainted = HashSet::new();
     for _ in 0..MAX_ROUNDS {
         let mut changed = false;
+        if !budget::spend(fields.len()) {
+            break;
+        }
         for (name, value) in fields {
-            if tainted.contains(name) || calls_any(tokens, value.clone(), &DATA_ACCESS) {
+            if outside(name) || tainted.contains(name) || calls_data(value) {
                 continue;
             }
-            if credential_use(tokens, value.clone(), tainted).is_some() {
+            if marks.any_in(value) {
                 tainted.insert(name.clone());
+                taint(name, &mut marks, &mut uses);
                 changed = true;
             }
         }
@@ -182,6 +303,9 @@ fn spread(tokens: &[Token<'_>], fields: &[(String, Span)], tainted: &mut HashSet
             break;
         }
     }
+    uses.sort_unstable();
+    uses.dedup();
+    Credentials { tainted, uses }
 }
 
 /// Section members whose value is credential data (e.g. `GetKey = () => Extension.CurrentCredential()[Key]`).
@@ -191,24 +315,18 @@ pub(crate) fn global_credentials(doc: &Document<'_>, section: &Section) -> HashS
         .iter()
         .map(|m| (m.name.clone(), m.value.clone()))
         .collect();
-    let mut tainted = HashSet::new();
-    spread(&doc.tokens, &fields, &mut tainted);
-    tainted
+    credentials_in(&doc.tokens, &doc.all(), &fields, |_| false).tainted
 }
 
-/// The credential-tainted names visible in `scope`, given the section's tainted members.
-pub(crate) fn local_credentials(
-    scope: &Scope<'_, '_>,
-    global: &HashSet<String>,
-) -> HashSet<String> {
+/// Where credential data is used in `scope`, given the section's tainted members (looked up,
+/// not copied: copying them into every member's analysis was quadratic).
+pub(crate) fn local_credentials(scope: &Scope<'_, '_>, global: &HashSet<String>) -> Credentials {
     let fields: Vec<(String, Span)> = scope
         .locals
         .iter()
         .map(|f| (f.name.clone(), f.value.clone()))
         .collect();
-    let mut tainted = global.clone();
-    spread(scope.tokens(), &fields, &mut tainted);
-    tainted
+    credentials_in(scope.tokens(), &scope.span, &fields, |n| global.contains(n))
 }
 
 /// If `span` is a whole web response — `Web.Contents(…)`, a name holding one, or either

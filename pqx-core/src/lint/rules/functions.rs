@@ -6,8 +6,9 @@
 //! section member); a reference to another member is followed. Anything else is "unknown",
 //! and the documentation rule stays silent about it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
+use super::super::budget;
 use super::super::finding::{RuleInfo, Severity};
 use super::super::section::{Document, Member, Section};
 use super::super::syntax::{call_args, matching_close, single_name, strip_parens, Span};
@@ -77,7 +78,9 @@ pub(crate) fn run(pkg: &Package<'_>, report: &mut Report<'_>) {
                     .map(|k| k.1)
             })
             .collect();
-        for member in section.members.iter().filter(|m| m.shared) {
+        let kind_set: HashSet<&str> = kinds.iter().map(String::as_str).collect();
+        let navigation = navigation_members(pkg, doc, section);
+        for (index, member) in section.members.iter().enumerate().filter(|(_, m)| m.shared) {
             let shape = classify(doc, section, member.value.clone(), 0);
             if shape == (Shape::Function { documented: false }) {
                 let message = format!(
@@ -87,11 +90,11 @@ pub(crate) fn run(pkg: &Package<'_>, report: &mut Report<'_>) {
                 report.at(&DOCUMENTATION, doc, member.name_at, message);
             }
             if shape != Shape::NotFunction {
-                check_name(doc, section, member, &kinds, report);
+                check_name(doc, section, member, (&kinds, &kind_set), report);
             }
             if shape != Shape::NotFunction
                 && member.name.ends_with(".Contents")
-                && !reaches_navigation_table(pkg, doc, section, member)
+                && navigation.as_ref().is_some_and(|n| !n.contains(&index))
             {
                 let message = format!("`{}` does not return a navigation table", member.name);
                 report.at(&NAVIGATION_TABLE, doc, member.name_at, message);
@@ -100,30 +103,34 @@ pub(crate) fn run(pkg: &Package<'_>, report: &mut Report<'_>) {
     }
 }
 
+/// Reports a shared function not named `<Kind>.<Name>` for its own `DataSource.Kind`, or
+/// (without one) for any kind of the section, or the section name when there is none. The
+/// kinds are a set and each prefix of the name before a `.` is looked up in it, so that
+/// thousands of kinds and functions cost a look-up each, not a comparison per pair.
 fn check_name(
     doc: &Document<'_>,
     section: &Section,
     member: &Member,
-    kinds: &[String],
+    (kinds, kind_set): (&[String], &HashSet<&str>),
     report: &mut Report<'_>,
 ) {
     let own = member
         .attribute_text(&doc.tokens, "DataSource.Kind")
         .map(|k| k.1);
-    let expected: Vec<&str> = match &own {
-        Some(k) => vec![k.as_str()],
-        None if kinds.is_empty() => vec![section.name.as_str()],
-        None => kinds.iter().map(String::as_str).collect(),
+    let expected = |k: &str| match &own {
+        Some(own) => own == k,
+        None if kinds.is_empty() => section.name == k,
+        None => kind_set.contains(k),
     };
-    let ok = expected.iter().any(|k| {
-        member
-            .name
-            .strip_prefix(k)
-            .and_then(|r| r.strip_prefix('.'))
-            .is_some_and(|r| !r.is_empty())
-    });
+    let name = member.name.as_str();
+    let ok = name
+        .match_indices('.')
+        .any(|(dot, _)| dot + 1 < name.len() && name.get(..dot).is_some_and(expected));
     if !ok {
-        let kind = expected.first().copied().unwrap_or_default();
+        let kind = own
+            .as_deref()
+            .or_else(|| kinds.first().map(String::as_str))
+            .unwrap_or(section.name.as_str());
         let message = format!(
             "shared function `{}` is not named `{kind}.<FunctionName>`",
             member.name
@@ -219,59 +226,77 @@ fn has_documentation(
     seen: &mut HashSet<String>,
     depth: usize,
 ) -> bool {
-    span.clone().any(|i| {
-        let Some(t) = doc.tokens.get(i) else {
-            return false;
-        };
-        let Some(name) = t.name() else { return false };
-        if name.starts_with("Documentation.") {
-            return true;
-        }
-        depth < MAX_DEPTH
-            && seen.insert(name.clone())
-            && section
-                .member(&name)
-                .is_some_and(|m| has_documentation(doc, section, m.value.clone(), seen, depth + 1))
-    })
+    budget::spend(span.len())
+        && span.clone().any(|i| {
+            let Some(t) = doc.tokens.get(i) else {
+                return false;
+            };
+            let Some(name) = t.name() else { return false };
+            if name.starts_with("Documentation.") {
+                return true;
+            }
+            depth < MAX_DEPTH
+                && seen.insert(name.clone())
+                && section.member(&name).is_some_and(|m| {
+                    has_documentation(doc, section, m.value.clone(), seen, depth + 1)
+                })
+        })
 }
 
-/// True when the member, or any member or module it refers to, builds a navigation table.
-fn reaches_navigation_table(
+/// The indices of the members of `section` that build a navigation table, themselves or
+/// through any chain of members and modules they refer to.
+///
+/// Each member's tokens are read once: those that build a table directly seed the set, and
+/// it grows backwards along the references. Following the references from every
+/// `Contents` function separately read a shared helper once per function: quadratic.
+/// `None` when the work budget ran out (the check then reports that it is incomplete).
+fn navigation_members(
     pkg: &Package<'_>,
     doc: &Document<'_>,
     section: &Section,
-    member: &Member,
-) -> bool {
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut queue: Vec<Span> = vec![member.value.clone()];
-    seen.insert(member.name.clone());
-    while let Some(span) = queue.pop() {
-        for i in span {
-            let Some(t) = doc.tokens.get(i) else { continue };
-            if NAVIGATION_MARKERS.contains(&t.text) {
-                return true;
-            }
+) -> Option<HashSet<usize>> {
+    let mut modules: HashMap<String, bool> = HashMap::new();
+    let mut builds = Vec::new();
+    let mut referrers: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (index, member) in section.members.iter().enumerate() {
+        let mut direct = false;
+        if !budget::spend(member.value.len()) {
+            return None;
+        }
+        for t in member.value.clone().filter_map(|i| doc.tokens.get(i)) {
+            direct |= NAVIGATION_MARKERS.contains(&t.text);
             if let Some(module) = t
                 .text_value()
                 .filter(|v| v.to_ascii_lowercase().ends_with(".pqm"))
             {
-                let in_module = pkg.doc(&module).is_some_and(|m| {
-                    m.tokens
-                        .iter()
-                        .any(|t| NAVIGATION_MARKERS.contains(&t.text))
+                direct |= *modules.entry(module).or_insert_with_key(|module| {
+                    let in_module = pkg.doc(module).is_some_and(|m| {
+                        m.tokens
+                            .iter()
+                            .any(|t| NAVIGATION_MARKERS.contains(&t.text))
+                    });
+                    in_module || module.contains("NavigationTable")
                 });
-                if in_module || module.contains("NavigationTable") {
-                    return true;
-                }
             }
-            if let Some(name) = t.name() {
-                if let Some(m) = section.member(&name) {
-                    if seen.insert(name) {
-                        queue.push(m.value.clone());
-                    }
-                }
+            if let Some(target) = t.name().and_then(|n| section.member_index(&n)) {
+                referrers.entry(target).or_default().push(index);
+            }
+        }
+        if direct {
+            builds.push(index);
+        }
+    }
+    let mut reached: HashSet<usize> = builds.iter().copied().collect();
+    while let Some(target) = builds.pop() {
+        for &referrer in referrers
+            .get(&target)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            if reached.insert(referrer) {
+                builds.push(referrer);
             }
         }
     }
-    false
+    Some(reached)
 }

@@ -7,8 +7,9 @@
 //! formats, passwords in connection strings or URLs, long high-entropy strings). Placeholder
 //! values and identifiers such as client ids are left alone: a reviewer would not reject them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
+use super::super::budget;
 use super::super::finding::{RuleInfo, Severity};
 use super::super::section::Document;
 use super::super::source::{decode_text, is_packaged_file};
@@ -341,6 +342,7 @@ fn literal_secret(tokens: &[Token<'_>], i: usize, v: &str) -> Option<String> {
 /// shipped in the package.
 pub(crate) fn run_packaged(pkg: &Package<'_>, report: &mut Report<'_>) {
     let mut reported: HashSet<String> = HashSet::new();
+    let mut judged: HashMap<String, Option<&'static str>> = HashMap::new();
     for doc in &pkg.docs {
         for (i, t) in doc.tokens.iter().enumerate() {
             let Some(name) = t.text_value() else { continue };
@@ -352,12 +354,24 @@ pub(crate) fn run_packaged(pkg: &Package<'_>, report: &mut Report<'_>) {
             if !called {
                 continue;
             }
-            let why = match pkg.file(&name) {
-                Some(f) => packaged_file_secret(&name, &f.bytes),
-                None => match pkg.scanned_file(&name) {
-                    Some(scanned) => scanned.secret,
-                    None => secret_file(&name, None),
-                },
+            // Each file is judged once, however many calls read it.
+            let key = name.to_ascii_lowercase();
+            let why = match judged.get(&key) {
+                Some(why) => *why,
+                None => {
+                    let why = match pkg.file(&name) {
+                        Some(f) if budget::spend(f.bytes.len() / 8) => {
+                            packaged_file_secret(&name, &f.bytes)
+                        }
+                        Some(_) => None,
+                        None => match pkg.scanned_file(&name) {
+                            Some(scanned) => scanned.secret,
+                            None => secret_file(&name, None),
+                        },
+                    };
+                    judged.insert(key, why);
+                    why
+                }
             };
             if let Some(why) = why {
                 reported.insert(name.to_ascii_lowercase());
