@@ -497,19 +497,7 @@ fn a_missing_password_says_so_and_a_wrong_one_names_its_source() {
         ));
 }
 
-/// Runs `openssl ARGS` in `dir`, asserting success.
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl command is needed by the tests");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use pqx_test_support::tsa::openssl;
 
 #[test]
 fn a_key_that_is_not_rsa_is_named_with_what_power_bi_needs() {

@@ -8,19 +8,7 @@ mod common;
 use common::*;
 use std::path::Path;
 
-/// Runs `openssl` with `args` in `dir`, asserting success.
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use pqx_test_support::tsa::openssl;
 
 /// A self-signed code-signing `.pfx` made by `openssl req -x509` with the extra `addext`s and
 /// the given config file (`None`: the system's, which sets basicConstraints CA:TRUE).
