@@ -4,7 +4,9 @@
 //! in the `.mez`'s order, named after the file (percent-encoded where OPC requires). Pack adds
 //! no package relationships: `/_rels/.rels` appears when the package is signed and then holds
 //! the signature-origin relationship. Output is deterministic: the same `.mez` gives the same
-//! bytes (fixed timestamps, fixed compression, no random names).
+//! bytes (fixed timestamps, no random names). Each part is deflated, or stored when deflate
+//! does not make it smaller (as Info-ZIP does: incompressible parts, icons, empty files),
+//! which [`ArchiveWriter::add_smaller`] decides from the bytes alone.
 
 use crate::archive::ArchiveWriter;
 use crate::error::{Error, Result};
@@ -49,10 +51,8 @@ pub fn pack<R: Read + Seek, W: Write + Seek>(mez: &mut Mez<R>, out: W) -> Result
     let mut w = ArchiveWriter::new(out);
     w.add(CONTENT_TYPES_ITEM, content_types.to_xml().as_bytes())?;
     for (f, part) in files.iter().zip(&names) {
-        w.start(part.zip_item(), f.size)?;
-        mez.try_stream(f, |chunk| {
-            let written = w.write_all(chunk);
-            written.map_err(|e| w.failure(format!("writing {part}"), e))
+        w.add_smaller(part.zip_item(), f.size, &mut |sink| {
+            mez.try_stream(f, &mut *sink)
         })?;
     }
     w.finish()
@@ -62,4 +62,93 @@ pub fn pack<R: Read + Seek, W: Write + Seek>(mez: &mut Mez<R>, out: W) -> Result
 pub fn pack_bytes(mez: &[u8], what: &str, limits: &Limits) -> Result<Vec<u8>> {
     let mut m = Mez::open(std::io::Cursor::new(mez), what, limits)?;
     Ok(pack(&mut m, std::io::Cursor::new(Vec::new()))?.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::{ArchiveReader, ArchiveWriter};
+    use std::io::Cursor;
+
+    /// Incompressible bytes (xorshift64).
+    fn random_bytes(len: usize) -> Vec<u8> {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    }
+
+    fn text(len: usize) -> Vec<u8> {
+        b"shared Greeting = \"hello\";\n"
+            .iter()
+            .copied()
+            .cycle()
+            .take(len)
+            .collect()
+    }
+
+    /// Checks `zip` with Info-ZIP `unzip -t` and Python's `zipfile.testzip` (where installed).
+    fn other_readers_accept(zip: &[u8]) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.zip");
+        std::fs::write(&path, zip).unwrap();
+        if let Ok(out) = std::process::Command::new("unzip")
+            .arg("-t")
+            .arg(&path)
+            .output()
+        {
+            assert!(out.status.success(), "unzip -t: {out:?}");
+        }
+        let script = "import sys, zipfile\nassert zipfile.ZipFile(sys.argv[1]).testzip() is None";
+        if let Ok(out) = std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(&path)
+            .output()
+        {
+            assert!(out.status.success(), "python testzip: {out:?}");
+        }
+    }
+
+    #[test]
+    fn stores_a_part_deflate_does_not_shrink_and_deflates_one_it_does() {
+        let mut mez = ArchiveWriter::new(Cursor::new(Vec::new()));
+        mez.add("HelloWorld.pq", b"section HelloWorld; shared A = 1;")
+            .unwrap();
+        mez.add("random.bin", &random_bytes(300_000)).unwrap();
+        mez.add("text.txt", &text(300_000)).unwrap();
+        mez.add("empty.txt", b"").unwrap();
+        let mez = mez.finish().unwrap().into_inner();
+        let pqx = pack_bytes(&mez, "t.mez", &Limits::default()).unwrap();
+        assert_eq!(pqx, pack_bytes(&mez, "t.mez", &Limits::default()).unwrap());
+        let r = ArchiveReader::open(Cursor::new(&pqx), "t.pqx", &Limits::default()).unwrap();
+        let deflated = |n: &str| r.find(n).map(|e| e.deflated).unwrap();
+        assert!(!deflated("random.bin"), "incompressible part stored");
+        assert!(deflated("text.txt"), "compressible part deflated");
+        assert!(!deflated("empty.txt"), "empty part stored");
+        let random = r.find("random.bin").unwrap();
+        assert_eq!(random.compressed_size, random.size);
+        other_readers_accept(&pqx);
+    }
+
+    /// Parts too big to deflate in memory are measured with a counting deflate first: the
+    /// same choice, and the same bytes, as the in-memory path.
+    #[test]
+    fn big_parts_are_measured_without_holding_them_and_written_alike() {
+        for data in [random_bytes(200_000), text(200_000), Vec::new()] {
+            let write = |in_memory: u64| {
+                let mut w = ArchiveWriter::new(Cursor::new(Vec::new()));
+                w.add_smaller_for_test("part.bin", &data, in_memory)
+                    .unwrap();
+                w.finish().unwrap().into_inner()
+            };
+            let (small, big) = (write(u64::MAX), write(0));
+            assert_eq!(small, big);
+            other_readers_accept(&big);
+        }
+    }
 }

@@ -6,7 +6,11 @@ use pqx_core::limits::Limits;
 use pqx_core::opc::Package;
 use pqx_core::Error;
 use std::io::Cursor;
-use support::rawzip::{minimal_package_entries, RawEntry, RawZip};
+use support::rawzip::{
+    extra_field, minimal_package_entries, python_zipfile_view, stored_central_header,
+    stored_local_entry, unicode_path_field, zip64_end_record, zip64_field, RawEntry, RawZip,
+    Zip64End,
+};
 
 fn open(bytes: &[u8]) -> Result<(), Error> {
     Package::open(Cursor::new(bytes), "hostile.pqx", &Limits::default()).map(|_| ())
@@ -280,4 +284,314 @@ fn rejects_symlink_entries() {
     let mut e = RawEntry::stored("link.pq", b"/etc/passwd");
     e.external_attributes = 0o120777 << 16;
     refused(&with(e).build(), "symbolic link");
+}
+
+// ---- One reading of the end records, including ZIP64 ----
+
+/// The minimal package with ZIP64 end records; `sentinels` puts 0xFFFF/0xFFFFFFFF in the
+/// 32-bit end record (as Info-ZIP does for the fields it moves to ZIP64).
+fn zip64_package(sentinels: bool) -> RawZip {
+    let mut z = RawZip::new(minimal_package_entries());
+    z.zip64 = Some(Zip64End::default());
+    z.eocd_sentinels = sentinels;
+    z
+}
+
+#[test]
+fn accepts_a_well_formed_zip64_end_record() {
+    open(&zip64_package(true).build()).unwrap();
+    open(&zip64_package(false).build()).unwrap();
+}
+
+const EVIL_SECTION: &[u8] = b"section HelloWorld; shared A = \"evil\";";
+
+/// The issue's archive: a ZIP64 end record whose extensible data holds a second central
+/// directory (and the entry it names) followed by a fake ZIP64 end record, where Python looks
+/// for one (56 bytes before the locator). The `zip` crate and Info-ZIP follow the locator.
+fn second_directory_in_zip64_extensible_data() -> Vec<u8> {
+    let mut z = zip64_package(true);
+    let plain = z.build();
+    // The real ZIP64 record starts where the locator and end record (42 bytes) and the record
+    // itself (56 bytes) begin; its extensible data right after.
+    let z64_at = plain.len() - 22 - 20 - 56;
+    let base = (z64_at + 56) as u32;
+    let hidden = stored_local_entry("HelloWorld.pq", EVIL_SECTION);
+    let ct = &minimal_package_entries()[0];
+    let mut cd2 = stored_central_header("[Content_Types].xml", &ct.data, 0);
+    cd2.extend(stored_central_header("HelloWorld.pq", EVIL_SECTION, base));
+    let cd2_at = u64::from(base) + hidden.len() as u64;
+    let mut ext = hidden;
+    ext.extend_from_slice(&cd2);
+    ext.extend(zip64_end_record(2, cd2.len() as u64, cd2_at));
+    z.zip64 = Some(Zip64End {
+        extensible: ext,
+        ..Zip64End::default()
+    });
+    z.build()
+}
+
+#[test]
+fn rejects_a_second_central_directory_hidden_in_zip64_extensible_data() {
+    let bytes = second_directory_in_zip64_extensible_data();
+    // The ambiguity is real: the zip crate reads the first directory, Python the second.
+    let mut zip = zip::ZipArchive::new(Cursor::new(&bytes)).unwrap();
+    let mut section = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("HelloWorld.pq").unwrap(), &mut section)
+        .unwrap();
+    assert_eq!(section, "section HelloWorld; shared A = 1;");
+    if let Some(view) = python_zipfile_view(&bytes) {
+        let view = view.expect("python's zipfile reads the hidden directory");
+        let hello = view.iter().find(|(n, _)| n == "HelloWorld.pq").unwrap();
+        assert_eq!(hello.1, EVIL_SECTION, "python read {view:?}");
+    }
+    refused(&bytes, "ZIP64");
+}
+
+#[test]
+fn rejects_a_zip64_end_record_size_field_other_than_44() {
+    let mut z = zip64_package(true);
+    z.zip64 = Some(Zip64End {
+        size_field: Some(60),
+        ..Zip64End::default()
+    });
+    refused(&z.build(), "ZIP64 end record declares");
+}
+
+#[test]
+fn rejects_a_zip64_locator_not_pointing_at_the_record_before_it() {
+    let mut z = zip64_package(true);
+    z.zip64 = Some(Zip64End {
+        locator_offset: Some(0),
+        ..Zip64End::default()
+    });
+    refused(&z.build(), "ZIP64 locator points at byte 0");
+}
+
+#[test]
+fn rejects_end_records_naming_another_disk() {
+    for (z64, note) in [
+        (
+            Zip64End {
+                locator_disks: Some((1, 2)),
+                ..Zip64End::default()
+            },
+            "locator",
+        ),
+        (
+            Zip64End {
+                disks: Some((1, 1)),
+                ..Zip64End::default()
+            },
+            "ZIP64 end record",
+        ),
+    ] {
+        let mut z = zip64_package(true);
+        z.zip64 = Some(z64);
+        refused(&z.build(), note);
+    }
+    let mut z = RawZip::new(minimal_package_entries());
+    z.eocd_disks = Some((1, 1));
+    refused(&z.build(), "another disk");
+    let mut e = RawEntry::stored("a.pq", b"x");
+    e.central_disk = 1;
+    refused(&with(e).build(), "another disk");
+}
+
+#[test]
+fn rejects_32_bit_end_record_fields_disagreeing_with_zip64() {
+    let mut z = zip64_package(false);
+    z.eocd_count = Some(1);
+    refused(&z.build(), "32-bit fields disagree");
+    let mut z = zip64_package(false);
+    z.zip64 = Some(Zip64End {
+        counts: Some((1, 2)),
+        ..Zip64End::default()
+    });
+    refused(&z.build(), "two entry counts differ");
+}
+
+#[test]
+fn rejects_bytes_between_the_central_directory_and_the_end_records() {
+    for zip64 in [false, true] {
+        let mut z = if zip64 {
+            zip64_package(true)
+        } else {
+            RawZip::new(minimal_package_entries())
+        };
+        z.after_central = b"hidden".to_vec();
+        refused(&z.build(), "unaccounted bytes after the central directory");
+    }
+}
+
+#[test]
+fn rejects_a_central_directory_holding_more_headers_than_counted() {
+    let mut z = with(RawEntry::stored("extra.pq", b"hidden"));
+    z.eocd_count = Some(2);
+    let bytes = z.build();
+    if let Some(Ok(view)) = python_zipfile_view(&bytes) {
+        assert_eq!(view.len(), 3, "python reads by the directory's size");
+    }
+    refused(&bytes, "more than the 2 headers");
+}
+
+// ---- Extra fields: one name, one set of sizes ----
+
+#[test]
+fn rejects_a_unicode_path_field_differing_from_the_header_name() {
+    let mut e = RawEntry::stored("a.pq", b"x");
+    e.central_extra = unicode_path_field(b"a.pq", "b.pq");
+    e.local_extra = e.central_extra.clone();
+    let bytes = with(e).build();
+    // The zip crate swaps the Unicode Path in; Python keeps the header name.
+    let zip = zip::ZipArchive::new(Cursor::new(&bytes)).unwrap();
+    assert!(zip.file_names().any(|n| n.is_ok_and(|n| n == "b.pq")));
+    if let Some(Ok(view)) = python_zipfile_view(&bytes) {
+        assert!(view.iter().any(|(n, _)| n == "a.pq"), "{view:?}");
+    }
+    refused(&bytes, "Unicode Path");
+    // In the local header only, too (streaming readers see that one).
+    let mut e = RawEntry::stored("a.pq", b"x");
+    e.local_extra = unicode_path_field(b"a.pq", "b.pq");
+    refused(&with(e).build(), "Unicode Path");
+}
+
+#[test]
+fn accepts_a_unicode_path_field_repeating_the_header_name() {
+    let mut e = RawEntry::stored("a.pq", b"x");
+    e.central_extra = unicode_path_field(b"a.pq", "a.pq");
+    e.local_extra = e.central_extra.clone();
+    open(&with(e).build()).unwrap();
+}
+
+#[test]
+fn accepts_a_unicode_comment_field() {
+    let mut e = RawEntry::stored("a.pq", b"x");
+    let mut data = vec![1u8];
+    data.extend_from_slice(&0u32.to_le_bytes());
+    data.extend_from_slice("a comment".as_bytes());
+    e.central_extra = extra_field(0x6375, &data);
+    open(&with(e).build()).unwrap();
+}
+
+#[test]
+fn rejects_a_non_ascii_name_not_flagged_utf8() {
+    let mut e = RawEntry::stored("café.pq", b"x");
+    e.flags = 0;
+    let bytes = with(e).build();
+    if let Some(Ok(view)) = python_zipfile_view(&bytes) {
+        assert!(
+            view.iter().any(|(n, _)| n == "caf├⌐.pq"),
+            "python decodes code page 437: {view:?}"
+        );
+    }
+    refused(&bytes, "not flagged UTF-8");
+}
+
+#[test]
+fn rejects_malformed_or_repeated_extra_fields() {
+    let mut e = RawEntry::stored("a.pq", b"x");
+    e.central_extra = vec![0x55, 0x54, 10, 0, 1, 2, 3];
+    refused(&with(e).build(), "malformed extra field");
+    let mut e = RawEntry::stored("a.pq", b"x");
+    e.local_extra = extra_field(0x000a, &[0; 4]);
+    e.local_extra.extend(extra_field(0x000a, &[1; 4]));
+    refused(&with(e).build(), "appears twice");
+}
+
+/// A stored entry with ZIP64 fields as Info-ZIP `zip -fz` writes them: both local sizes
+/// 0xFFFFFFFF with a 16-byte field, only the uncompressed size moved in the directory.
+fn zip64_entry(name: &str, data: &[u8]) -> RawEntry {
+    let len = data.len() as u64;
+    let mut e = RawEntry::stored(name, data);
+    e.compressed_size = u32::MAX;
+    e.uncompressed_size = u32::MAX;
+    e.local_extra = zip64_field(&[len, len]);
+    e.central_compressed_size = Some(len as u32);
+    e.central_extra = zip64_field(&[len]);
+    e
+}
+
+#[test]
+fn accepts_zip64_extra_fields_as_the_spec_places_them() {
+    open(&with(zip64_entry("a.pq", b"hello")).build()).unwrap();
+}
+
+#[test]
+fn rejects_zip64_extra_fields_not_matching_the_0xffffffff_fields() {
+    // A directory field holding values for fields that are not 0xFFFFFFFF: readers map its
+    // values to fields differently.
+    let mut e = zip64_entry("a.pq", b"hello");
+    e.central_extra = zip64_field(&[5, 5]);
+    refused(&with(e).build(), "ZIP64 field of 16 bytes");
+    let mut e = RawEntry::stored("a.pq", b"hello");
+    e.central_extra = zip64_field(&[5]);
+    refused(&with(e).build(), "ZIP64 field of 8 bytes");
+    // 0xFFFFFFFF with nothing to widen it.
+    let mut e = zip64_entry("a.pq", b"hello");
+    e.central_extra = Vec::new();
+    refused(&with(e).build(), "without a ZIP64 field");
+    // Local: the field must hold both sizes, and agree with 32-bit sizes that are not
+    // 0xFFFFFFFF.
+    let mut e = zip64_entry("a.pq", b"hello");
+    e.local_extra = zip64_field(&[5]);
+    refused(&with(e).build(), "not exactly the two sizes");
+    let mut e = RawEntry::stored("a.pq", b"hello");
+    e.local_extra = zip64_field(&[500, 500]);
+    refused(&with(e).build(), "disagree with its ZIP64 field");
+}
+
+// ---- Real ZIP64 archives still open ----
+
+fn package_files(dir: &std::path::Path) {
+    for e in minimal_package_entries() {
+        std::fs::write(dir.join(String::from_utf8(e.name).unwrap()), &e.data).unwrap();
+    }
+}
+
+#[test]
+fn accepts_a_zip64_archive_written_by_info_zip() {
+    let dir = tempfile::tempdir().unwrap();
+    package_files(dir.path());
+    let made = std::process::Command::new("zip")
+        .current_dir(dir.path())
+        .args([
+            "-q",
+            "-fz",
+            "out.zip",
+            "[Content_Types].xml",
+            "HelloWorld.pq",
+        ])
+        .status();
+    let Ok(status) = made else {
+        eprintln!("Info-ZIP zip not installed: skipped");
+        return;
+    };
+    assert!(status.success());
+    let bytes = std::fs::read(dir.path().join("out.zip")).unwrap();
+    assert!(
+        bytes.windows(4).any(|w| w == b"PK\x06\x06"),
+        "zip -fz wrote no ZIP64 record"
+    );
+    open(&bytes).unwrap();
+}
+
+#[test]
+fn accepts_a_zip64_archive_written_by_python_zipfile() {
+    let dir = tempfile::tempdir().unwrap();
+    package_files(dir.path());
+    let script = "import sys, zipfile\n\
+        with zipfile.ZipFile(sys.argv[1] + '/out.zip', 'w', zipfile.ZIP_DEFLATED) as z:\n\
+        \x20   for n in ['[Content_Types].xml', 'HelloWorld.pq']:\n\
+        \x20       with z.open(n, 'w', force_zip64=True) as f:\n\
+        \x20           f.write(open(sys.argv[1] + '/' + n, 'rb').read())\n";
+    let Ok(status) = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(dir.path())
+        .status()
+    else {
+        eprintln!("python3 not installed: skipped");
+        return;
+    };
+    assert!(status.success());
+    open(&std::fs::read(dir.path().join("out.zip")).unwrap()).unwrap();
 }
