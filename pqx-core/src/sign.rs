@@ -29,7 +29,7 @@ use crate::archive::ArchiveWriter;
 use crate::cms::timestamp::{timestamp_signature_value, verify_token, Timestamper, VerifiedToken};
 use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
-use crate::keys::SigningKey;
+use crate::keys::{signer_certificate, Signer};
 use crate::opc::content_types::CONTENT_TYPES_ITEM;
 use crate::opc::relationships::{self, rels_part_for, RELATIONSHIPS_CONTENT_TYPE};
 use crate::opc::signature_parts::*;
@@ -151,21 +151,23 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// Signs `package` with `key`, writing the signed package to `out`.
+/// Signs `package` with `signer` (a [`SigningKey`](crate::keys::SigningKey) or any other
+/// [`Signer`]), writing the signed package to `out`.
 ///
 /// Refuses (before any work) a signer that [`SignOptions::policy`] refuses — the same
 /// judgement verification makes (see [`crate::policy`]) — and, when countersigning, a package
-/// whose existing signatures do not verify.
+/// whose existing signatures do not verify. The signature the signer returns is verified with
+/// its certificate before the signature part is written.
 /// On any later error `out` holds an incomplete archive (see the module documentation).
 pub fn sign_package<R: Read + Seek, W: Write + Seek>(
     package: &mut Package<R>,
-    key: &SigningKey,
+    signer: &dyn Signer,
     options: &SignOptions,
     out: W,
 ) -> Result<(W, SignOutcome)> {
     let now = options.time.unwrap_or_else(OffsetDateTime::now_utc);
-    let layout = preflight(package, key, options, now)?;
-    write_signed(package, layout, key, options, now, out)
+    let layout = preflight(package, signer, options, now)?;
+    write_signed(package, layout, signer, options, now, out)
 }
 
 /// Writes the signed package: everything [`sign_package`] does after [`preflight`] accepted
@@ -174,7 +176,7 @@ pub fn sign_package<R: Read + Seek, W: Write + Seek>(
 pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
     package: &mut Package<R>,
     layout: SignatureLayout,
-    key: &SigningKey,
+    signer: &dyn Signer,
     options: &SignOptions,
     now: OffsetDateTime,
     out: W,
@@ -319,9 +321,9 @@ pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
             references: &references,
             digest: options.digest,
             signing_time: &signing_time,
-            certificates: key.chain(),
+            certificates: signer.chain(),
         },
-        key,
+        signer,
     )?;
     let mut timestamp = None;
     if let Some(ts) = &options.timestamper {
@@ -360,13 +362,16 @@ pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
 /// would put a valid new signature on top of a broken one.
 fn preflight<R: Read + Seek>(
     package: &mut Package<R>,
-    key: &SigningKey,
+    signer: &dyn Signer,
     options: &SignOptions,
     now: OffsetDateTime,
 ) -> Result<SignatureLayout> {
-    options
-        .policy
-        .check_signer(key.certificate(), key.chain(), &options.trust, now)?;
+    options.policy.check_signer(
+        signer_certificate(signer)?,
+        signer.chain(),
+        &options.trust,
+        now,
+    )?;
     let layout = SignatureLayout::locate(package)?;
     if options.mode == SignMode::Replace || layout.signatures.is_empty() {
         return Ok(layout);
@@ -500,12 +505,16 @@ fn relationship_references<R: Read + Seek>(
 pub fn sign_bytes(
     pqx: &[u8],
     what: &str,
-    key: &SigningKey,
+    signer: &dyn Signer,
     options: &SignOptions,
     limits: &crate::limits::Limits,
 ) -> Result<(Vec<u8>, SignOutcome)> {
     let mut package = Package::open(std::io::Cursor::new(pqx), what, limits)?;
-    let (out, outcome) =
-        sign_package(&mut package, key, options, std::io::Cursor::new(Vec::new()))?;
+    let (out, outcome) = sign_package(
+        &mut package,
+        signer,
+        options,
+        std::io::Cursor::new(Vec::new()),
+    )?;
     Ok((out.into_inner(), outcome))
 }
