@@ -12,6 +12,7 @@ mod output;
 mod cli;
 mod commands;
 mod connector;
+mod external_signer;
 mod failure;
 mod interrupt;
 mod password;

@@ -12,7 +12,7 @@ use crate::signer;
 use pqx_core::atomic::AtomicFile;
 use pqx_core::certificate::format_report_time;
 use pqx_core::file_identity::Role;
-use pqx_core::keys::SigningKey;
+use pqx_core::keys::{signer_certificate, Signer};
 use pqx_core::limits::Limits;
 use pqx_core::sign::{sign_package, SignOutcome};
 use std::path::Path;
@@ -64,22 +64,31 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
         );
     };
     let options = signer::sign_options(&args.options, args.replace)?;
-    let key = signer::require(&args.key)?;
+    // A key file, or a command that signs with a key pqx never sees (--sign-command).
+    let key: Box<dyn Signer> = if args.external.sign_command.is_some() {
+        Box::new(crate::external_signer::from_args(
+            &args.key,
+            &args.external,
+        )?)
+    } else {
+        Box::new(signer::require(&args.key)?)
+    };
+    let key = key.as_ref();
     let mut out = AtomicFile::create(target).map_err(|e| failure::writing(target, e))?;
-    let (_, outcome) = sign_package(&mut package, &key, &options, out.writer())
+    let (_, outcome) = sign_package(&mut package, key, &options, out.writer())
         .map_err(|e| failure::writing(target, e))?;
     // The input is closed before the rename: Windows refuses to replace an open file.
     drop(package);
     out.commit().map_err(|e| failure::writing(target, e))?;
     progress.finish();
-    report_signed(target, &key, &outcome);
-    signer::write_detached(&args.options, target, &key, &options)?;
+    report_signed(target, key, &outcome);
+    signer::write_detached(&args.options, target, key, &options)?;
     Ok(Exit::Success)
 }
 
 /// One line on standard error saying what was signed, how, and by whom (and one more for the
 /// timestamp, when there is one).
-pub fn report_signed(target: &Path, key: &SigningKey, outcome: &SignOutcome) {
+pub fn report_signed(target: &Path, key: &dyn Signer, outcome: &SignOutcome) {
     let how = if outcome.countersigned {
         "countersigned".to_owned()
     } else if outcome.removed > 0 {
@@ -91,7 +100,9 @@ pub fn report_signed(target: &Path, key: &SigningKey, outcome: &SignOutcome) {
     } else {
         "signed".to_owned()
     };
-    let cert = key.certificate();
+    let Ok(cert) = signer_certificate(key) else {
+        return;
+    };
     eprintln!(
         "{how} {} as {} (thumbprint {})",
         target.display(),
