@@ -191,8 +191,8 @@ pub struct PackArgs {
 
 /// `pqx sign`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("signer").args(["certificate", "key", "sign_command"]).required(true))]
-#[command(group = clap::ArgGroup::new("chain_user").args(["key", "sign_command"]))]
+#[command(group = clap::ArgGroup::new("signer").args(["certificate", "key", "sign_command", "prepare", "complete"]).required(true))]
+#[command(group = clap::ArgGroup::new("chain_user").args(["key", "sign_command", "prepare"]))]
 pub struct SignArgs {
     /// The .pqx file to sign (signed in place unless --target is given)
     #[arg(value_name = "PQX")]
@@ -240,6 +240,25 @@ pub struct ExternalSignerArgs {
         requires = "sign_command"
     )]
     pub sign_timeout: u64,
+    /// Two-step signing, step 1: write the digest to sign (STATE.digest) and a state file; the package is unchanged; needs --cert
+    #[arg(
+        long,
+        value_name = "STATE",
+        requires = "cert",
+        conflicts_with_all = ["certificate", "key", "sign_command", "detached_p7s", "timestamper", "target"]
+    )]
+    pub prepare: Option<PathBuf>,
+    /// Two-step signing, step 2: finish what --prepare STATE prepared with the signature from --signature
+    #[arg(
+        long,
+        value_name = "STATE",
+        requires = "signature",
+        conflicts_with_all = ["certificate", "key", "cert", "sign_command", "detached_p7s", "prepare"]
+    )]
+    pub complete: Option<PathBuf>,
+    /// The signature for --complete: raw bytes, hex or base64
+    #[arg(long, value_name = "SIG", requires = "complete")]
+    pub signature: Option<PathBuf>,
 }
 
 /// Report formats of `verify`.

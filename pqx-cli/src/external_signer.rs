@@ -56,12 +56,7 @@ pub fn from_args(
         ..Failure::from(e)
     };
     let bytes = read_bounded(cert, MAX_CERTIFICATE_FILE_SIZE).map_err(key_problem)?;
-    let mut chain = Certificate::from_bytes_auto(&bytes).map_err(key_problem)?;
-    let leaf = chain.iter().position(|c| !c.is_ca()).unwrap_or(0);
-    if leaf < chain.len() {
-        let signer = chain.remove(leaf);
-        chain.insert(0, signer);
-    }
+    let chain = signer_first(Certificate::from_bytes_auto(&bytes).map_err(key_problem)?);
     ExternalSigner::new(
         command.clone(),
         chain,
@@ -69,6 +64,17 @@ pub fn from_args(
         Duration::from_secs(args.sign_timeout),
     )
     .map_err(key_problem)
+}
+
+/// `chain` with its signer first: the first certificate that is not a CA (the first one when
+/// all are), the others after it in their order.
+pub fn signer_first(mut chain: Vec<Certificate>) -> Vec<Certificate> {
+    let leaf = chain.iter().position(|c| !c.is_ca()).unwrap_or(0);
+    if leaf < chain.len() {
+        let signer = chain.remove(leaf);
+        chain.insert(0, signer);
+    }
+    chain
 }
 
 /// Default for `--sign-timeout`: a KMS round trip, or a token waiting for a touch.
@@ -279,7 +285,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The signature in `out`: raw when it has exactly `len` bytes, else hex or base64 text
 /// (whitespace ignored) decoding to `len` bytes; `None` otherwise.
-fn decode_signature(out: &[u8], len: usize) -> Option<Vec<u8>> {
+pub fn decode_signature(out: &[u8], len: usize) -> Option<Vec<u8>> {
     if out.len() == len {
         return Some(out.to_vec());
     }
@@ -300,7 +306,11 @@ fn decode_signature(out: &[u8], len: usize) -> Option<Vec<u8>> {
         .filter(|b| b.len() == len)
 }
 
-fn unhex(text: &str) -> Option<Vec<u8>> {
+/// The bytes of an even-length hex string; `None` for anything else.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
     let digits: Vec<u8> = text
         .chars()
         .map(|c| c.to_digit(16).and_then(|d| u8::try_from(d).ok()))

@@ -19,6 +19,7 @@ mod password;
 mod paths;
 mod progress;
 mod signer;
+mod two_step;
 
 use clap::FromArgMatches;
 use std::process::ExitCode;

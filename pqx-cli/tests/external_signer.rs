@@ -215,3 +215,140 @@ fn sign_command_needs_a_certificate_and_excludes_key_files() {
         .code(2)
         .stderr(predicate::str::contains("cannot be used with"));
 }
+
+/// `pqx sign PQX --cert CHAIN --prepare STATE`; returns the prepared digest's bytes.
+fn prepare(pqx_path: &Path, state: &Path) -> Vec<u8> {
+    pqx()
+        .arg("sign")
+        .arg(pqx_path)
+        .arg("--cert")
+        .arg(fixture().chain())
+        .arg("--prepare")
+        .arg(state)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("--complete"));
+    std::fs::read(state.with_extension("digest")).unwrap()
+}
+
+/// Signs the prepared digest file with `key` through `openssl pkeyutl`, into `sig`.
+fn pkeyutl_file(key: &Path, digest: &Path, sig: &Path) {
+    let out = std::process::Command::new("openssl")
+        .args(["pkeyutl", "-sign", "-pkeyopt", "digest:sha256", "-inkey"])
+        .arg(key)
+        .arg("-in")
+        .arg(digest)
+        .arg("-out")
+        .arg(sig)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn complete(pqx_path: &Path, state: &Path, sig: &Path) -> assert_cmd::Command {
+    let mut c = pqx();
+    c.arg("sign")
+        .arg(pqx_path)
+        .arg("--complete")
+        .arg(state)
+        .arg("--signature")
+        .arg(sig);
+    c
+}
+
+#[test]
+fn prepare_leaves_the_package_unchanged_and_complete_signs_then_countersigns() {
+    let f = fixture();
+    let (dir, pqx_path, before) = unsigned();
+    for round in 0..2 {
+        let state = dir.path().join(format!("state{round}.json"));
+        let sig = dir.path().join(format!("sig{round}.bin"));
+        let digest = prepare(&pqx_path, &state);
+        assert_eq!(digest.len(), 32);
+        if round == 0 {
+            assert_eq!(std::fs::read(&pqx_path).unwrap(), before);
+        }
+        pkeyutl_file(&f.key(), &state.with_extension("digest"), &sig);
+        complete(&pqx_path, &state, &sig)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(if round == 0 {
+                "signed"
+            } else {
+                "countersigned"
+            }));
+    }
+    let out = pqx()
+        .arg("verify")
+        .arg(&pqx_path)
+        .arg("--format")
+        .arg("text")
+        .arg("--trusted-ca")
+        .arg(f.root())
+        .arg("--require-trusted")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let signatures: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("Signature /"))
+        .collect();
+    assert_eq!(signatures.len(), 2, "{text}");
+    assert!(
+        signatures.iter().all(|l| l.ends_with(": Success")),
+        "{text}"
+    );
+}
+
+#[test]
+fn complete_refuses_a_package_changed_since_prepare_and_a_signature_that_does_not_verify() {
+    let f = fixture();
+    let (dir, pqx_path, _) = unsigned();
+    let state = dir.path().join("state.json");
+    let sig = dir.path().join("sig.bin");
+    prepare(&pqx_path, &state);
+
+    // A signature by another key: refused, nothing written.
+    let other = dir.path().join("other.pem");
+    let made = std::process::Command::new("openssl")
+        .args(["genrsa", "-out"])
+        .arg(&other)
+        .arg("2048")
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    pkeyutl_file(&other, &state.with_extension("digest"), &sig);
+    let before = std::fs::read(&pqx_path).unwrap();
+    complete(&pqx_path, &state, &sig)
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(
+            "does not verify with the certificate",
+        ));
+    assert_eq!(std::fs::read(&pqx_path).unwrap(), before);
+
+    // The package changes (signed by someone else meanwhile): refused, nothing written.
+    pqx()
+        .arg("sign")
+        .arg(&pqx_path)
+        .arg("--key")
+        .arg(f.key())
+        .arg("--cert")
+        .arg(f.chain())
+        .assert()
+        .success();
+    let changed = std::fs::read(&pqx_path).unwrap();
+    pkeyutl_file(&f.key(), &state.with_extension("digest"), &sig);
+    complete(&pqx_path, &state, &sig)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("changed since --prepare"));
+    assert_eq!(std::fs::read(&pqx_path).unwrap(), changed);
+}

@@ -76,6 +76,12 @@ pub struct SignOptions {
     /// Whom to trust when judging the signer before signing and the existing signatures
     /// before countersigning (default: nobody, as `verify` without `--trusted-ca`).
     pub trust: TrustPolicy,
+    /// Derives the names a new signature otherwise draws at random (the origin
+    /// relationship's Id, which the signature covers; the signature part's name and its
+    /// relationship's Id) from this seed. With a seed and a fixed [`SignOptions::time`], signing
+    /// the same package twice computes the same SignedInfo — what two-step signing (`pqx sign
+    /// --prepare`, then `--complete` with a signature made elsewhere) needs. Default none.
+    pub name_seed: Option<String>,
 }
 
 impl std::fmt::Debug for SignOptions {
@@ -87,6 +93,7 @@ impl std::fmt::Debug for SignOptions {
             .field("timestamper", &self.timestamper.is_some())
             .field("policy", &self.policy)
             .field("trust", &self.trust)
+            .field("name_seed", &self.name_seed)
             .finish()
     }
 }
@@ -100,6 +107,7 @@ impl Default for SignOptions {
             timestamper: None,
             policy: CertificatePolicy::code_signing(),
             trust: TrustPolicy::none(),
+            name_seed: None,
         }
     }
 }
@@ -183,6 +191,10 @@ pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
 ) -> Result<(W, SignOutcome)> {
     let replace = options.mode == SignMode::Replace;
     let countersign = !replace && !layout.signatures.is_empty();
+    let mut names = Names {
+        seed: options.name_seed.as_deref(),
+        drawn: 0,
+    };
 
     // Parts that go away in replace mode: all signature machinery.
     let dropped: Vec<PartName> = if replace {
@@ -215,7 +227,7 @@ pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
                     package.what()
                 )));
             }
-            let id = root_rels.fresh_id();
+            let id = names.fresh_id(&root_rels);
             root_rels.items.push(Relationship {
                 id,
                 rel_type: ORIGIN_REL_TYPE.into(),
@@ -227,10 +239,7 @@ pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
     };
 
     // The new signature part and its relationship from the origin.
-    let signature_part = PartName::parse(&format!(
-        "{SIGNATURE_FOLDER}/{}.psdsxs",
-        crate::random::hex(16)
-    ))?;
+    let signature_part = PartName::parse(&format!("{SIGNATURE_FOLDER}/{}.psdsxs", names.hex(16)))?;
     let mut origin_rels = if kept_origin.is_some() {
         package
             .relationships_of(Some(&origin))
@@ -239,7 +248,7 @@ pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
     } else {
         Relationships::default()
     };
-    let rel_id = origin_rels.fresh_id();
+    let rel_id = names.fresh_id(&origin_rels);
     let target = relative_target(&origin, &signature_part);
     origin_rels.items.push(Relationship {
         id: rel_id,
@@ -400,6 +409,34 @@ fn preflight<R: Read + Seek>(
         )));
     }
     Ok(layout)
+}
+
+/// The names a new signature needs: random, or derived from [`SignOptions::name_seed`].
+struct Names<'a> {
+    seed: Option<&'a str>,
+    drawn: u32,
+}
+
+impl Names<'_> {
+    /// `n` bytes as hex: random, or the SHA-256 of `seed/k` for the k-th name drawn.
+    fn hex(&mut self, n: usize) -> String {
+        let Some(seed) = self.seed else {
+            return crate::random::hex(n);
+        };
+        self.drawn += 1;
+        let digest = DigestAlgorithm::Sha256.digest(format!("{seed}/{}", self.drawn).as_bytes());
+        hex::encode(digest.get(..n).unwrap_or(&digest))
+    }
+
+    /// A relationship Id not used in `rels` (what [`Relationships::fresh_id`] does).
+    fn fresh_id(&mut self, rels: &Relationships) -> String {
+        loop {
+            let id = format!("R{}", self.hex(8));
+            if rels.by_id(&id).is_none() {
+                return id;
+            }
+        }
+    }
 }
 
 /// A relationship target from `source`'s folder to `target`, relative when `target` lies below

@@ -33,10 +33,30 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
         path: &args.pqx,
     }];
     inputs.extend(overlap::key_inputs(&args.key));
+    let ext = &args.external;
+    let digest_file = ext.prepare.as_deref().map(crate::two_step::digest_path);
+    let named = [
+        ("state file", ext.complete.as_deref()),
+        ("signature", ext.signature.as_deref()),
+    ];
+    inputs.extend(
+        named
+            .into_iter()
+            .filter_map(|(role, p)| Some(Role { role, path: p? })),
+    );
     let mut outputs = vec![Role {
         role: "signed package",
         path: target,
     }];
+    let named = [
+        ("state file", ext.prepare.as_deref()),
+        ("digest file", digest_file.as_deref()),
+    ];
+    outputs.extend(
+        named
+            .into_iter()
+            .filter_map(|(role, p)| Some(Role { role, path: p? })),
+    );
     if let Some(p7s) = &args.options.detached_p7s {
         outputs.push(Role {
             role: "detached signature",
@@ -64,15 +84,32 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
         );
     };
     let options = signer::sign_options(&args.options, args.replace)?;
-    // A key file, or a command that signs with a key pqx never sees (--sign-command).
-    let key: Box<dyn Signer> = if args.external.sign_command.is_some() {
-        Box::new(crate::external_signer::from_args(
-            &args.key,
-            &args.external,
-        )?)
-    } else {
-        Box::new(signer::require(&args.key)?)
-    };
+    if let (Some(state), Some(cert)) = (&ext.prepare, &args.key.cert) {
+        // Two-step signing, step 1: every digest, no signature, nothing written but the state.
+        let (recorder, options) = crate::two_step::recorder(cert, options)?;
+        let outcome = sign_package(
+            &mut package,
+            &recorder,
+            &options,
+            crate::two_step::Discard::default(),
+        );
+        drop(package);
+        crate::two_step::finish_prepare(outcome, &recorder, &args.pqx, state, &options)?;
+        progress.finish();
+        return Ok(Exit::Success);
+    }
+    // A key file, a command that signs with a key pqx never sees (--sign-command), or the
+    // signature made elsewhere for what --prepare recorded (--complete).
+    let (key, options): (Box<dyn Signer>, _) =
+        if let (Some(state), Some(sig)) = (&ext.complete, &ext.signature) {
+            let (completer, options) = crate::two_step::completer(&args.pqx, state, sig, options)?;
+            (Box::new(completer), options)
+        } else if ext.sign_command.is_some() {
+            let signer = crate::external_signer::from_args(&args.key, ext)?;
+            (Box::new(signer), options)
+        } else {
+            (Box::new(signer::require(&args.key)?), options)
+        };
     let key = key.as_ref();
     let mut out = AtomicFile::create(target).map_err(|e| failure::writing(target, e))?;
     let (_, outcome) = sign_package(&mut package, key, &options, out.writer())
