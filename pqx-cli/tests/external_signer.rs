@@ -352,3 +352,20 @@ fn complete_refuses_a_package_changed_since_prepare_and_a_signature_that_does_no
         .stderr(predicate::str::contains("changed since --prepare"));
     assert_eq!(std::fs::read(&pqx_path).unwrap(), changed);
 }
+
+#[test]
+fn a_command_flooding_its_output_is_read_up_to_a_limit() {
+    let (dir, pqx_path, before) = unsigned();
+    // 64 MiB on each stream: pqx keeps 64 KiB of each, drains the rest, and refuses.
+    sign_with_command(
+        &pqx_path,
+        "head -c 67108864 /dev/zero >&2 & head -c 67108864 /dev/zero; wait",
+    )
+    .assert()
+    .code(4)
+    .stderr(predicate::str::contains(
+        "printed 65536 bytes that are not a 256-byte signature",
+    ));
+    assert_eq!(std::fs::read(&pqx_path).unwrap(), before);
+    assert_eq!(listing(dir.path()), ["HelloWorld.pqx"]);
+}

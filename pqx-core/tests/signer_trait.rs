@@ -163,3 +163,35 @@ fn the_policy_refuses_a_signer_before_it_is_asked_to_sign() {
     assert_eq!(signer.calls.load(Ordering::SeqCst), 0);
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
+
+#[test]
+fn a_name_seed_and_a_fixed_time_make_signing_repeatable() {
+    let mez = pqx_core::sample::hello_world_mez().unwrap();
+    let pqx = pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Limits::default()).unwrap();
+    let key = pki().signing_key();
+    let signature_part = |seed: &str| {
+        let mut options = SignOptions::default()
+            .time(OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap());
+        options.name_seed = Some(seed.to_owned());
+        let (signed, outcome) =
+            pqx_core::sign::sign_bytes(&pqx, "x.pqx", &key, &options, &Limits::default()).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(signed)).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip
+                .by_name(outcome.signature_part.as_str().trim_start_matches('/'))
+                .unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        (outcome.signature_part, xml)
+    };
+    let (name_a, xml_a) = signature_part("seed-1");
+    let (name_b, xml_b) = signature_part("seed-1");
+    assert_eq!(name_a, name_b);
+    assert_eq!(xml_a, xml_b, "same SignedInfo, same signature");
+    let (name_c, xml_c) = signature_part("seed-2");
+    assert_ne!(name_a, name_c);
+    // The origin relationship's Id is signed: another seed, another SignedInfo.
+    assert_ne!(xml_a, xml_c);
+}
