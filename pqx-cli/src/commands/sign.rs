@@ -1,5 +1,6 @@
-//! `pqx sign X.pqx (-c PFX -p PW | --key KEY --cert CHAIN) [-r] [-t OUT] [--timestamper URL]
-//! [--detached-p7s OUT.p7s]`.
+//! `pqx sign X.pqx (-c PFX -p PW | --key KEY --cert CHAIN | --cert CHAIN --sign-command CMD) [-r]
+//! [-t OUT] [--timestamper URL] [--detached-p7s OUT.p7s]`, and the two steps `--cert CHAIN
+//! --prepare STATE` / `--complete STATE --signature SIG`.
 
 use super::display_name;
 use super::overlap;
