@@ -110,8 +110,8 @@ pub struct KeyArgs {
     /// Private key (PEM or DER: PKCS#8, encrypted PKCS#8 or PKCS#1), instead of a .pfx
     #[arg(long, value_name = "KEY")]
     pub key: Option<PathBuf>,
-    /// PEM certificate chain for --key, signer first or in any order (default: the certificates in the --key file)
-    #[arg(long, value_name = "CHAIN", requires = "key")]
+    /// PEM certificate chain for --key (signer first or in any order; default: the certificates in the --key file) or for sign --sign-command
+    #[arg(long, value_name = "CHAIN", requires = "chain_user")]
     pub cert: Option<PathBuf>,
     #[command(flatten)]
     pub password: PasswordArgs,
@@ -175,6 +175,7 @@ pub struct SignOptionsArgs {
 /// `pqx pack`.
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("signer").args(["certificate", "key"]))]
+#[command(group = clap::ArgGroup::new("chain_user").args(["key"]))]
 pub struct PackArgs {
     /// Input extension file (.mez); MakePQX's spelling -mz works too
     #[arg(long = "mez", value_name = "MEZ", required = true)]
@@ -190,7 +191,8 @@ pub struct PackArgs {
 
 /// `pqx sign`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("signer").args(["certificate", "key"]).required(true))]
+#[command(group = clap::ArgGroup::new("signer").args(["certificate", "key", "sign_command", "prepare", "complete"]).required(true))]
+#[command(group = clap::ArgGroup::new("chain_user").args(["key", "sign_command", "prepare"]))]
 pub struct SignArgs {
     /// The .pqx file to sign (signed in place unless --target is given)
     #[arg(value_name = "PQX")]
@@ -205,6 +207,58 @@ pub struct SignArgs {
     pub target: Option<PathBuf>,
     #[command(flatten)]
     pub options: SignOptionsArgs,
+    #[command(flatten)]
+    pub external: ExternalSignerArgs,
+}
+
+/// `pqx sign --sign-command`: a key that never leaves its KMS or token (docs/SIGNING.md).
+#[derive(Debug, Args)]
+pub struct ExternalSignerArgs {
+    /// Sign with this shell command (a KMS, token or signing service; see docs/SIGNING.md): it reads the digest on standard input, prints the RSA PKCS#1 v1.5 signature, which is verified before anything is written; needs --cert
+    #[arg(
+        long,
+        value_name = "CMD",
+        requires = "cert",
+        conflicts_with_all = ["certificate", "key"]
+    )]
+    pub sign_command: Option<String>,
+    /// How --sign-command gets the digest on standard input: raw bytes, or hex and a newline
+    #[arg(
+        long,
+        value_name = "FORM",
+        value_enum,
+        default_value = "raw",
+        requires = "sign_command"
+    )]
+    pub sign_command_input: crate::external_signer::DigestInput,
+    /// Seconds --sign-command may take before it is stopped and signing fails
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = crate::external_signer::DEFAULT_TIMEOUT_SECS,
+        value_parser = clap::value_parser!(u64).range(1..=3600),
+        requires = "sign_command"
+    )]
+    pub sign_timeout: u64,
+    /// Two-step signing, step 1: write the digest to sign (STATE.digest) and a state file; the package is unchanged; needs --cert
+    #[arg(
+        long,
+        value_name = "STATE",
+        requires = "cert",
+        conflicts_with_all = ["certificate", "key", "sign_command", "detached_p7s", "timestamper", "target"]
+    )]
+    pub prepare: Option<PathBuf>,
+    /// Two-step signing, step 2: finish what --prepare STATE prepared with the signature from --signature
+    #[arg(
+        long,
+        value_name = "STATE",
+        requires = "signature",
+        conflicts_with_all = ["certificate", "key", "cert", "sign_command", "detached_p7s", "prepare"]
+    )]
+    pub complete: Option<PathBuf>,
+    /// The signature for --complete: raw bytes, hex or base64
+    #[arg(long, value_name = "SIG", requires = "complete")]
+    pub signature: Option<PathBuf>,
 }
 
 /// Report formats of `verify`.

@@ -12,12 +12,14 @@ mod output;
 mod cli;
 mod commands;
 mod connector;
+mod external_signer;
 mod failure;
 mod interrupt;
 mod password;
 mod paths;
 mod progress;
 mod signer;
+mod two_step;
 
 use clap::FromArgMatches;
 use std::process::ExitCode;

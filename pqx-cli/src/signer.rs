@@ -8,7 +8,7 @@ use crate::password::with_password;
 use pqx_core::cms::detached::sign_detached_file;
 use pqx_core::cms::http::HttpTimestamper;
 use pqx_core::files::read_bounded;
-use pqx_core::keys::SigningKey;
+use pqx_core::keys::{Signer, SigningKey};
 use pqx_core::limits::{MAX_CERTIFICATE_FILE_SIZE, MAX_KEY_FILE_SIZE};
 use pqx_core::sign::{SignMode, SignOptions};
 use std::path::Path;
@@ -100,7 +100,7 @@ pub fn sign_options(args: &SignOptionsArgs, replace: bool) -> Result<SignOptions
 pub fn write_detached(
     args: &SignOptionsArgs,
     signed: &Path,
-    key: &SigningKey,
+    key: &dyn Signer,
     options: &SignOptions,
 ) -> Result<(), Failure> {
     let Some(out) = &args.detached_p7s else {

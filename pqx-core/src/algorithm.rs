@@ -125,6 +125,18 @@ pub fn verify_pkcs1v15(
         .is_ok()
 }
 
+/// Verifies an RSA PKCS#1 v1.5 signature over a `digest` already computed with `alg` (the
+/// DigestInfo prefix of `alg` is expected inside the signature); `false` on any mismatch.
+/// This is what checks a signature made by a [`crate::keys::Signer`], which signs digests.
+pub fn verify_pkcs1v15_digest(
+    key: &RsaPublicKey,
+    alg: DigestAlgorithm,
+    digest: &[u8],
+    signature: &[u8],
+) -> bool {
+    key.verify(pkcs1v15_scheme(alg), digest, signature).is_ok()
+}
+
 /// The PKCS#1 v1.5 padding scheme (with its DigestInfo prefix) for `alg`.
 pub(crate) fn pkcs1v15_scheme(alg: DigestAlgorithm) -> Pkcs1v15Sign {
     match alg {

@@ -102,6 +102,11 @@ pub enum Error {
     /// SignedData inside a time-stamp token.
     #[error("CMS: {0}")]
     Cms(String),
+    /// A [`crate::keys::Signer`] failed to sign (an external command exited with an error,
+    /// timed out, or returned a signature that does not verify with the certificate). Its
+    /// kind is [`ErrorKind::Key`]: the key could not be used.
+    #[error("signer: {0}")]
+    Signer(String),
 }
 
 /// Stable classification of [`Error`]s, used by the C ABI and the JavaScript bindings.
@@ -195,6 +200,7 @@ impl Error {
             Error::LimitExceeded(_) => ErrorKind::LimitExceeded,
             Error::Timestamp(_) => ErrorKind::Timestamp,
             Error::Cms(_) => ErrorKind::Cms,
+            Error::Signer(_) => ErrorKind::Key,
         }
     }
 

@@ -7,7 +7,7 @@ use crate::atomic::{write_atomically, AtomicFile};
 pub use crate::bounded_read::read_bounded;
 use crate::error::{Error, Result};
 use crate::file_identity::{refuse_overlaps, Role};
-use crate::keys::SigningKey;
+use crate::keys::{Signer, SigningKey};
 use crate::limits::{Limits, MAX_CERTIFICATE_FILE_SIZE, MAX_KEY_FILE_SIZE};
 use crate::mez::Mez;
 use crate::opc::Package;
@@ -58,7 +58,7 @@ pub fn pack_file(mez: &Path, out: &Path, limits: &Limits) -> Result<()> {
 pub fn sign_file(
     input: &Path,
     output: &Path,
-    key: &SigningKey,
+    key: &dyn Signer,
     options: &SignOptions,
     limits: &Limits,
 ) -> Result<SignOutcome> {
@@ -78,7 +78,7 @@ pub fn sign_file(
 pub fn pack_and_sign_file(
     mez: &Path,
     out: &Path,
-    key: &SigningKey,
+    key: &dyn Signer,
     options: &SignOptions,
     limits: &Limits,
 ) -> Result<SignOutcome> {

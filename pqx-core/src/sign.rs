@@ -29,7 +29,7 @@ use crate::archive::ArchiveWriter;
 use crate::cms::timestamp::{timestamp_signature_value, verify_token, Timestamper, VerifiedToken};
 use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
-use crate::keys::SigningKey;
+use crate::keys::{signer_certificate, Signer};
 use crate::opc::content_types::CONTENT_TYPES_ITEM;
 use crate::opc::relationships::{self, rels_part_for, RELATIONSHIPS_CONTENT_TYPE};
 use crate::opc::signature_parts::*;
@@ -76,6 +76,12 @@ pub struct SignOptions {
     /// Whom to trust when judging the signer before signing and the existing signatures
     /// before countersigning (default: nobody, as `verify` without `--trusted-ca`).
     pub trust: TrustPolicy,
+    /// Derives the names a new signature otherwise draws at random (the origin
+    /// relationship's Id, which the signature covers; the signature part's name and its
+    /// relationship's Id) from this seed. With a seed and a fixed [`SignOptions::time`], signing
+    /// the same package twice computes the same SignedInfo — what two-step signing (`pqx sign
+    /// --prepare`, then `--complete` with a signature made elsewhere) needs. Default none.
+    pub name_seed: Option<String>,
 }
 
 impl std::fmt::Debug for SignOptions {
@@ -87,6 +93,7 @@ impl std::fmt::Debug for SignOptions {
             .field("timestamper", &self.timestamper.is_some())
             .field("policy", &self.policy)
             .field("trust", &self.trust)
+            .field("name_seed", &self.name_seed)
             .finish()
     }
 }
@@ -100,6 +107,7 @@ impl Default for SignOptions {
             timestamper: None,
             policy: CertificatePolicy::code_signing(),
             trust: TrustPolicy::none(),
+            name_seed: None,
         }
     }
 }
@@ -151,21 +159,23 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// Signs `package` with `key`, writing the signed package to `out`.
+/// Signs `package` with `signer` (a [`SigningKey`](crate::keys::SigningKey) or any other
+/// [`Signer`]), writing the signed package to `out`.
 ///
 /// Refuses (before any work) a signer that [`SignOptions::policy`] refuses — the same
 /// judgement verification makes (see [`crate::policy`]) — and, when countersigning, a package
-/// whose existing signatures do not verify.
+/// whose existing signatures do not verify. The signature the signer returns is verified with
+/// its certificate before the signature part is written.
 /// On any later error `out` holds an incomplete archive (see the module documentation).
 pub fn sign_package<R: Read + Seek, W: Write + Seek>(
     package: &mut Package<R>,
-    key: &SigningKey,
+    signer: &dyn Signer,
     options: &SignOptions,
     out: W,
 ) -> Result<(W, SignOutcome)> {
     let now = options.time.unwrap_or_else(OffsetDateTime::now_utc);
-    let layout = preflight(package, key, options, now)?;
-    write_signed(package, layout, key, options, now, out)
+    let layout = preflight(package, signer, options, now)?;
+    write_signed(package, layout, signer, options, now, out)
 }
 
 /// Writes the signed package: everything [`sign_package`] does after [`preflight`] accepted
@@ -174,13 +184,17 @@ pub fn sign_package<R: Read + Seek, W: Write + Seek>(
 pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
     package: &mut Package<R>,
     layout: SignatureLayout,
-    key: &SigningKey,
+    signer: &dyn Signer,
     options: &SignOptions,
     now: OffsetDateTime,
     out: W,
 ) -> Result<(W, SignOutcome)> {
     let replace = options.mode == SignMode::Replace;
     let countersign = !replace && !layout.signatures.is_empty();
+    let mut names = Names {
+        seed: options.name_seed.as_deref(),
+        drawn: 0,
+    };
 
     // Parts that go away in replace mode: all signature machinery.
     let dropped: Vec<PartName> = if replace {
@@ -213,7 +227,7 @@ pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
                     package.what()
                 )));
             }
-            let id = root_rels.fresh_id();
+            let id = names.fresh_id(&root_rels);
             root_rels.items.push(Relationship {
                 id,
                 rel_type: ORIGIN_REL_TYPE.into(),
@@ -225,10 +239,7 @@ pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
     };
 
     // The new signature part and its relationship from the origin.
-    let signature_part = PartName::parse(&format!(
-        "{SIGNATURE_FOLDER}/{}.psdsxs",
-        crate::random::hex(16)
-    ))?;
+    let signature_part = PartName::parse(&format!("{SIGNATURE_FOLDER}/{}.psdsxs", names.hex(16)))?;
     let mut origin_rels = if kept_origin.is_some() {
         package
             .relationships_of(Some(&origin))
@@ -237,7 +248,7 @@ pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
     } else {
         Relationships::default()
     };
-    let rel_id = origin_rels.fresh_id();
+    let rel_id = names.fresh_id(&origin_rels);
     let target = relative_target(&origin, &signature_part);
     origin_rels.items.push(Relationship {
         id: rel_id,
@@ -319,9 +330,9 @@ pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
             references: &references,
             digest: options.digest,
             signing_time: &signing_time,
-            certificates: key.chain(),
+            certificates: signer.chain(),
         },
-        key,
+        signer,
     )?;
     let mut timestamp = None;
     if let Some(ts) = &options.timestamper {
@@ -360,13 +371,16 @@ pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
 /// would put a valid new signature on top of a broken one.
 fn preflight<R: Read + Seek>(
     package: &mut Package<R>,
-    key: &SigningKey,
+    signer: &dyn Signer,
     options: &SignOptions,
     now: OffsetDateTime,
 ) -> Result<SignatureLayout> {
-    options
-        .policy
-        .check_signer(key.certificate(), key.chain(), &options.trust, now)?;
+    options.policy.check_signer(
+        signer_certificate(signer)?,
+        signer.chain(),
+        &options.trust,
+        now,
+    )?;
     let layout = SignatureLayout::locate(package)?;
     if options.mode == SignMode::Replace || layout.signatures.is_empty() {
         return Ok(layout);
@@ -395,6 +409,34 @@ fn preflight<R: Read + Seek>(
         )));
     }
     Ok(layout)
+}
+
+/// The names a new signature needs: random, or derived from [`SignOptions::name_seed`].
+struct Names<'a> {
+    seed: Option<&'a str>,
+    drawn: u32,
+}
+
+impl Names<'_> {
+    /// `n` bytes as hex: random, or the SHA-256 of `seed/k` for the k-th name drawn.
+    fn hex(&mut self, n: usize) -> String {
+        let Some(seed) = self.seed else {
+            return crate::random::hex(n);
+        };
+        self.drawn += 1;
+        let digest = DigestAlgorithm::Sha256.digest(format!("{seed}/{}", self.drawn).as_bytes());
+        hex::encode(digest.get(..n).unwrap_or(&digest))
+    }
+
+    /// A relationship Id not used in `rels` (what [`Relationships::fresh_id`] does).
+    fn fresh_id(&mut self, rels: &Relationships) -> String {
+        loop {
+            let id = format!("R{}", self.hex(8));
+            if rels.by_id(&id).is_none() {
+                return id;
+            }
+        }
+    }
 }
 
 /// A relationship target from `source`'s folder to `target`, relative when `target` lies below
@@ -500,12 +542,16 @@ fn relationship_references<R: Read + Seek>(
 pub fn sign_bytes(
     pqx: &[u8],
     what: &str,
-    key: &SigningKey,
+    signer: &dyn Signer,
     options: &SignOptions,
     limits: &crate::limits::Limits,
 ) -> Result<(Vec<u8>, SignOutcome)> {
     let mut package = Package::open(std::io::Cursor::new(pqx), what, limits)?;
-    let (out, outcome) =
-        sign_package(&mut package, key, options, std::io::Cursor::new(Vec::new()))?;
+    let (out, outcome) = sign_package(
+        &mut package,
+        signer,
+        options,
+        std::io::Cursor::new(Vec::new()),
+    )?;
     Ok((out.into_inner(), outcome))
 }

@@ -1,5 +1,6 @@
-//! `pqx sign X.pqx (-c PFX -p PW | --key KEY --cert CHAIN) [-r] [-t OUT] [--timestamper URL]
-//! [--detached-p7s OUT.p7s]`.
+//! `pqx sign X.pqx (-c PFX -p PW | --key KEY --cert CHAIN | --cert CHAIN --sign-command CMD) [-r]
+//! [-t OUT] [--timestamper URL] [--detached-p7s OUT.p7s]`, and the two steps `--cert CHAIN
+//! --prepare STATE` / `--complete STATE --signature SIG`.
 
 use super::display_name;
 use super::overlap;
@@ -12,7 +13,7 @@ use crate::signer;
 use pqx_core::atomic::AtomicFile;
 use pqx_core::certificate::format_report_time;
 use pqx_core::file_identity::Role;
-use pqx_core::keys::SigningKey;
+use pqx_core::keys::{signer_certificate, Signer};
 use pqx_core::limits::Limits;
 use pqx_core::sign::{sign_package, SignOutcome};
 use std::path::Path;
@@ -33,10 +34,30 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
         path: &args.pqx,
     }];
     inputs.extend(overlap::key_inputs(&args.key));
+    let ext = &args.external;
+    let digest_file = ext.prepare.as_deref().map(crate::two_step::digest_path);
+    let named = [
+        ("state file", ext.complete.as_deref()),
+        ("signature", ext.signature.as_deref()),
+    ];
+    inputs.extend(
+        named
+            .into_iter()
+            .filter_map(|(role, p)| Some(Role { role, path: p? })),
+    );
     let mut outputs = vec![Role {
         role: "signed package",
         path: target,
     }];
+    let named = [
+        ("state file", ext.prepare.as_deref()),
+        ("digest file", digest_file.as_deref()),
+    ];
+    outputs.extend(
+        named
+            .into_iter()
+            .filter_map(|(role, p)| Some(Role { role, path: p? })),
+    );
     if let Some(p7s) = &args.options.detached_p7s {
         outputs.push(Role {
             role: "detached signature",
@@ -64,22 +85,48 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
         );
     };
     let options = signer::sign_options(&args.options, args.replace)?;
-    let key = signer::require(&args.key)?;
+    if let (Some(state), Some(cert)) = (&ext.prepare, &args.key.cert) {
+        // Two-step signing, step 1: every digest, no signature, nothing written but the state.
+        let (recorder, options) = crate::two_step::recorder(cert, options)?;
+        let outcome = sign_package(
+            &mut package,
+            &recorder,
+            &options,
+            crate::two_step::Discard::default(),
+        );
+        drop(package);
+        crate::two_step::finish_prepare(outcome, &recorder, &args.pqx, state, &options)?;
+        progress.finish();
+        return Ok(Exit::Success);
+    }
+    // A key file, a command that signs with a key pqx never sees (--sign-command), or the
+    // signature made elsewhere for what --prepare recorded (--complete).
+    let (key, options): (Box<dyn Signer>, _) =
+        if let (Some(state), Some(sig)) = (&ext.complete, &ext.signature) {
+            let (completer, options) = crate::two_step::completer(&args.pqx, state, sig, options)?;
+            (Box::new(completer), options)
+        } else if ext.sign_command.is_some() {
+            let signer = crate::external_signer::from_args(&args.key, ext)?;
+            (Box::new(signer), options)
+        } else {
+            (Box::new(signer::require(&args.key)?), options)
+        };
+    let key = key.as_ref();
     let mut out = AtomicFile::create(target).map_err(|e| failure::writing(target, e))?;
-    let (_, outcome) = sign_package(&mut package, &key, &options, out.writer())
+    let (_, outcome) = sign_package(&mut package, key, &options, out.writer())
         .map_err(|e| failure::writing(target, e))?;
     // The input is closed before the rename: Windows refuses to replace an open file.
     drop(package);
     out.commit().map_err(|e| failure::writing(target, e))?;
     progress.finish();
-    report_signed(target, &key, &outcome);
-    signer::write_detached(&args.options, target, &key, &options)?;
+    report_signed(target, key, &outcome);
+    signer::write_detached(&args.options, target, key, &options)?;
     Ok(Exit::Success)
 }
 
 /// One line on standard error saying what was signed, how, and by whom (and one more for the
 /// timestamp, when there is one).
-pub fn report_signed(target: &Path, key: &SigningKey, outcome: &SignOutcome) {
+pub fn report_signed(target: &Path, key: &dyn Signer, outcome: &SignOutcome) {
     let how = if outcome.countersigned {
         "countersigned".to_owned()
     } else if outcome.removed > 0 {
@@ -91,7 +138,9 @@ pub fn report_signed(target: &Path, key: &SigningKey, outcome: &SignOutcome) {
     } else {
         "signed".to_owned()
     };
-    let cert = key.certificate();
+    let Ok(cert) = signer_certificate(key) else {
+        return;
+    };
     eprintln!(
         "{how} {} as {} (thumbprint {})",
         target.display(),

@@ -28,7 +28,7 @@ use super::signer_info::{parse_signed_data, verify_signer_over, SignerFailure};
 use crate::certificate::format_report_time;
 use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
-use crate::keys::SigningKey;
+use crate::keys::{signer_certificate, Signer as KeySigner};
 use crate::opc::PartName;
 use crate::policy::{CertificatePolicy, TimeSource, VerifyOptions};
 use crate::verdict::{
@@ -81,7 +81,7 @@ fn signing_time_attribute(t: OffsetDateTime) -> Result<Attribute> {
 /// before it is returned, so a bug can never hand out a `.p7s` that does not verify.
 pub fn sign_detached(
     content: &[u8],
-    key: &SigningKey,
+    key: &dyn KeySigner,
     digest: DigestAlgorithm,
     signing_time: OffsetDateTime,
 ) -> Result<Vec<u8>> {
@@ -92,17 +92,17 @@ pub fn sign_detached(
 /// file can be streamed through the hasher.
 fn sign_detached_digest(
     message_digest: &[u8],
-    key: &SigningKey,
+    key: &dyn KeySigner,
     digest: DigestAlgorithm,
     signing_time: OffsetDateTime,
 ) -> Result<Vec<u8>> {
+    let cert = signer_certificate(key)?;
     CertificatePolicy::code_signing().check_signer(
-        key.certificate(),
+        cert,
         key.chain(),
         &crate::trust::TrustPolicy::none(),
         signing_time,
     )?;
-    let cert = key.certificate();
     let tbs = &cert.inner().tbs_certificate;
     let eci = EncapsulatedContentInfo {
         econtent_type: ID_DATA,
@@ -112,7 +112,7 @@ fn sign_detached_digest(
         issuer: tbs.issuer.clone(),
         serial_number: tbs.serial_number.clone(),
     });
-    let signer = CmsRsaSigner::new(key, digest);
+    let signer = CmsRsaSigner::new(key, digest)?;
     let mut si = SignerInfoBuilder::new(
         &signer,
         sid,
@@ -174,7 +174,7 @@ fn digest_file(path: &std::path::Path, digest: DigestAlgorithm) -> Result<Vec<u8
 pub fn sign_detached_file(
     pqx: &std::path::Path,
     out: &std::path::Path,
-    key: &SigningKey,
+    key: &dyn KeySigner,
     digest: DigestAlgorithm,
     signing_time: Option<OffsetDateTime>,
 ) -> Result<()> {

@@ -9,6 +9,11 @@
 mod algorithm;
 mod pkcs12;
 mod pkcs8;
+mod signer;
+
+pub use signer::{
+    check_digest_len, sign_digest_verified, sign_verified, signer_certificate, Signer,
+};
 
 use crate::certificate::Certificate;
 use crate::digest::DigestAlgorithm;
@@ -127,8 +132,8 @@ impl SigningKey {
         &self.chain
     }
 
-    /// The RSA private key, for callers (CMS, time-stamping) that need to sign something
-    /// other than a plain message.
+    /// The RSA private key, for callers that need the key itself (tests, key export); pqx
+    /// signs through [`Signer`].
     pub fn private_key(&self) -> &RsaPrivateKey {
         &self.key
     }
@@ -147,6 +152,16 @@ impl SigningKey {
             .map_err(|e| Error::Crypto(format!("RSA signing failed: {e}")))
     }
 
+    /// RSA PKCS#1 v1.5 signature of `digest`, already computed with `alg`: the DigestInfo of
+    /// `alg` is prefixed and padded, then signed (blinded). A digest of the wrong length is
+    /// [`Error::InvalidArgument`].
+    pub fn sign_digest(&self, alg: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
+        check_digest_len(alg, digest)?;
+        self.key
+            .sign_with_rng(&mut rand_core::OsRng, pkcs1v15_scheme(alg), digest)
+            .map_err(|e| Error::Crypto(format!("RSA signing failed: {e}")))
+    }
+
     /// The checks made before signing: the code-signing policy
     /// ([`CertificatePolicy::code_signing`]) applied to this key's certificate and chain at
     /// `now`, trusting nothing — the same judgement `verify` makes, so that what is signed
@@ -156,6 +171,21 @@ impl SigningKey {
         CertificatePolicy::code_signing()
             .check_signer(self.certificate(), self.chain(), &TrustPolicy::none(), now)
             .map(|_| ())
+    }
+}
+
+/// The `.pfx`/PEM key is the in-memory [`Signer`].
+impl Signer for SigningKey {
+    fn chain(&self) -> &[Certificate] {
+        &self.chain
+    }
+
+    fn key_bits(&self) -> usize {
+        self.key.n().bits()
+    }
+
+    fn sign_digest(&self, alg: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
+        SigningKey::sign_digest(self, alg, digest)
     }
 }
 

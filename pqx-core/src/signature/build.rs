@@ -10,7 +10,7 @@ use super::uris::*;
 use crate::certificate::Certificate;
 use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
-use crate::keys::SigningKey;
+use crate::keys::{sign_verified, Signer};
 use crate::limits::Limits;
 use crate::opc::{c14n_attr, c14n_text};
 use base64::Engine as _;
@@ -115,15 +115,17 @@ fn signed_info_inner(digest: DigestAlgorithm, object_digest: &[u8]) -> String {
 ///
 /// After building, the XML is parsed back with [`super::parse::parse_signature`] and its
 /// canonical SignedInfo and Object compared with what was digested and signed, so a
-/// canonicalization slip can never produce a signature that does not verify.
-pub fn build_signature(content: &SignatureContent, key: &SigningKey) -> Result<Vec<u8>> {
+/// canonicalization slip can never produce a signature that does not verify. The signature
+/// value comes from `signer` and is verified with its certificate
+/// ([`sign_verified`]) whatever the signer is.
+pub fn build_signature(content: &SignatureContent, signer: &dyn Signer) -> Result<Vec<u8>> {
     let inner = object_inner(content);
     let object_c14n =
         format!("<Object xmlns=\"{DSIG_NS}\" Id=\"{PACKAGE_OBJECT_ID}\">{inner}</Object>");
     let object_digest = content.digest.digest(object_c14n.as_bytes());
     let si_inner = signed_info_inner(content.digest, &object_digest);
     let signed_info_c14n = format!("<SignedInfo xmlns=\"{DSIG_NS}\">{si_inner}</SignedInfo>");
-    let signature_value = key.sign_pkcs1v15(content.digest, signed_info_c14n.as_bytes())?;
+    let signature_value = sign_verified(signer, content.digest, signed_info_c14n.as_bytes())?;
 
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>");
     xml.push_str(&format!("<Signature xmlns=\"{DSIG_NS}\" Id=\"{SIGNATURE_ID}\"><SignedInfo>{si_inner}</SignedInfo><SignatureValue>{}</SignatureValue>", b64(&signature_value)));
