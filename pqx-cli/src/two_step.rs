@@ -52,13 +52,6 @@ impl Signer for Recorder {
         &self.chain
     }
 
-    fn key_bits(&self) -> usize {
-        self.chain
-            .first()
-            .and_then(Certificate::key_bits)
-            .unwrap_or(0)
-    }
-
     fn sign_digest(&self, alg: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
         if let Ok(mut slot) = self.digest.lock() {
             *slot = Some((alg, digest.to_vec()));
@@ -78,13 +71,6 @@ pub struct Completer {
 impl Signer for Completer {
     fn chain(&self) -> &[Certificate] {
         &self.chain
-    }
-
-    fn key_bits(&self) -> usize {
-        self.chain
-            .first()
-            .and_then(Certificate::key_bits)
-            .unwrap_or(0)
     }
 
     fn sign_digest(&self, alg: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {

@@ -27,8 +27,14 @@ pub trait Signer: Send + Sync {
     /// issuers.
     fn chain(&self) -> &[Certificate];
 
-    /// Size of the RSA modulus in bits (what the key-size policy is about).
-    fn key_bits(&self) -> usize;
+    /// Size of the RSA modulus in bits (what the key-size policy is about). By default the
+    /// size of the signer certificate's key, which is the key that must verify the signature.
+    fn key_bits(&self) -> usize {
+        self.chain()
+            .first()
+            .and_then(Certificate::key_bits)
+            .unwrap_or(0)
+    }
 
     /// RSA PKCS#1 v1.5 signature of `digest`, a digest already computed with `alg`: the
     /// signer pads `DigestInfo(alg, digest)` and signs it (what `openssl pkeyutl -sign
