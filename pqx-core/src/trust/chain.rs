@@ -7,7 +7,8 @@
 //! loops and is capped at [`TrustPolicy::max_chain_len`], so hostile certificate sets cost
 //! at most `len × candidates` signature checks.
 
-use super::{ChainStatus, TrustPolicy};
+use super::extensions::{self, Position};
+use super::{name_constraints, ChainStatus, TrustPolicy};
 use crate::certificate::{Certificate, KeyPurpose};
 use crate::digest::DigestAlgorithm;
 use time::OffsetDateTime;
@@ -164,7 +165,17 @@ pub fn build_chain_for(
     };
 
     let last = certs.len().saturating_sub(1);
+    let names = name_constraints::check_path(&certs);
     for (i, (cert, f)) in certs.iter().zip(flags.iter_mut()).enumerate() {
+        let position = if i == 0 {
+            Position::EndEntity
+        } else {
+            Position::Issuer
+        };
+        f.insert(extensions::check(cert, position));
+        if let Some(n) = names.get(i) {
+            f.insert(*n);
+        }
         if !cert.is_valid_at(at) {
             f.insert(ChainStatus::NOT_TIME_VALID);
         }
