@@ -74,6 +74,11 @@ fn run_case(case: &Value) -> Result<(), String> {
     }
     let oid = eku.parse().map_err(|e| format!("EKU {eku}: {e:?}"))?;
     let chain = build_chain_for(KeyPurpose::Other(oid), &leaf, &others, &trust, at);
+    if std::env::var("LIMBO_CASE").is_ok_and(|c| case["id"] == c.as_str()) {
+        for e in &chain.elements {
+            eprintln!("{} <- {}: {}", e.certificate.subject(), e.certificate.issuer(), e.status);
+        }
+    }
     let fatal = ChainStatus::from_bits(
         chain.status.bits() & CertificatePolicy::code_signing().fatal_chain_flags.bits(),
     );

@@ -5,7 +5,8 @@
 //! signatures made with RSA PKCS#1 v1.5 (SHA-1/256/384/512; SHA-1 is reported as a weak
 //! signature by the chain builder), RSASSA-PSS (SHA-256/384/512 with MGF1 of the same hash
 //! and trailer field 1, RFC 4055) and ECDSA on P-256 or P-384 (SHA-256/384/512, RFC 5758).
-//! Anything else — MD5, MD2, DSA, other curves, explicit curve parameters — never verifies.
+//! Anything else — MD5, MD2, DSA, other curves, explicit curve parameters, RSA keys under
+//! 2048 bits — never verifies.
 //! The XML signature of a `.pqx` stays RSA PKCS#1 v1.5, as Power BI's: an EC key can sit in
 //! a CA certificate, never in the signer's (see [`crate::policy`]).
 
@@ -13,6 +14,7 @@ use crate::digest::DigestAlgorithm;
 use const_oid::ObjectIdentifier;
 use der::asn1::{AnyRef, UintRef};
 use der::{Decode, Encode, Sequence, Tagged};
+use rsa::traits::PublicKeyParts;
 use rsa::{Pkcs1v15Sign, Pss, RsaPublicKey};
 use signature::hazmat::PrehashVerifier;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
@@ -67,7 +69,7 @@ impl CertSignatureAlgorithm {
         rsa_key: Option<&RsaPublicKey>,
     ) -> bool {
         match self {
-            Self::RsaPkcs1(d) => rsa_key.is_some_and(|k| {
+            Self::RsaPkcs1(d) => rsa_key.filter(|k| strong(k)).is_some_and(|k| {
                 let scheme = match d {
                     DigestAlgorithm::Sha1 => Pkcs1v15Sign::new::<sha1::Sha1>(),
                     DigestAlgorithm::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
@@ -76,7 +78,7 @@ impl CertSignatureAlgorithm {
                 };
                 k.verify(scheme, &d.digest(tbs), sig).is_ok()
             }),
-            Self::RsaPss(d, salt) => rsa_key.is_some_and(|k| {
+            Self::RsaPss(d, salt) => rsa_key.filter(|k| strong(k)).is_some_and(|k| {
                 let scheme = match d {
                     DigestAlgorithm::Sha256 => Pss::new_with_salt::<sha2::Sha256>(salt),
                     DigestAlgorithm::Sha384 => Pss::new_with_salt::<sha2::Sha384>(salt),
@@ -88,6 +90,13 @@ impl CertSignatureAlgorithm {
             Self::Ecdsa(d) => verify_ecdsa(&d.digest(tbs), sig, spki),
         }
     }
+}
+
+/// Whether an issuer's RSA key is large enough for its signature to count: 2048 bits, the
+/// minimum pqx asks of a signer ([`crate::policy::DEFAULT_MIN_RSA_BITS`]). A certificate
+/// signed by a 1024-bit CA key is as forgeable as one signed by a 1024-bit signer.
+fn strong(key: &RsaPublicKey) -> bool {
+    key.n().bits() >= crate::policy::DEFAULT_MIN_RSA_BITS
 }
 
 /// RSASSA-PSS-params (RFC 4055 §3.1), every field explicit in practice; the SHA-1 defaults

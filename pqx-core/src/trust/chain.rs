@@ -169,6 +169,8 @@ pub fn build_chain_for(
     for (i, (cert, f)) in certs.iter().zip(flags.iter_mut()).enumerate() {
         let position = if i == 0 {
             Position::EndEntity
+        } else if policy.is_anchor(cert) {
+            Position::Anchor
         } else {
             Position::Issuer
         };

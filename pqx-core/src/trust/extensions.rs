@@ -18,8 +18,11 @@
 //!   subjectAltName, a name in subjectAltName that is not a host name, address or mailbox, a
 //!   critical authority/subject key identifier, which RFC 5280 says MUST be non-critical) →
 //!   `InvalidExtension`. So is a certificate issued by another without an authority key
-//!   identifier, a CA without a subject key identifier (both MUST in RFC 5280 §4.2.1.1-2), an
-//!   empty issuer name, and an empty subject without a critical subjectAltName (§4.1.2.6).
+//!   identifier (unless it is a trust anchor), a CA without a subject key identifier (both
+//!   MUST in RFC 5280 §4.2.1.1-2), a serial number that is not a positive integer of at most
+//!   20 octets (§4.1.2.2), an empty issuer name, and an empty subject without a critical
+//!   subjectAltName (§4.1.2.6). (.NET has no flag for a malformed certificate field;
+//!   `InvalidExtension` is the nearest.)
 //! * **keyUsage**: an issuer (every certificate above the end entity) whose keyUsage lacks
 //!   `keyCertSign`, or an end entity whose keyUsage lacks `digitalSignature` →
 //!   `NotValidForUsage`; `keyCertSign` asserted without `cA=true` → `InvalidBasicConstraints`
@@ -56,6 +59,9 @@ pub(crate) enum Position {
     EndEntity,
     /// A certificate above the end entity: it must be allowed to issue.
     Issuer,
+    /// A trust anchor above the end entity: an issuer whose own issuer does not matter (the
+    /// user trusts it as it is), so it needs no authority key identifier.
+    Anchor,
 }
 
 /// The flags the extension rules of the module documentation set on `cert` at `position`.
@@ -76,10 +82,13 @@ pub(crate) fn check(cert: &Certificate, position: Position) -> ChainStatus {
     if tbs.subject.0.is_empty() && !find(exts, ID_CE_SUBJECT_ALT_NAME).is_some_and(|e| e.critical) {
         flags.insert(ChainStatus::INVALID_EXTENSION);
     }
-    if !cert.is_self_issued() && !has_authority_key_id(exts) {
+    if !cert.is_self_issued() && position != Position::Anchor && !has_authority_key_id(exts) {
         flags.insert(ChainStatus::INVALID_EXTENSION);
     }
-    if position == Position::Issuer {
+    if !serial_ok(tbs.serial_number.as_bytes()) {
+        flags.insert(ChainStatus::INVALID_EXTENSION);
+    }
+    if position != Position::EndEntity {
         if find(exts, ID_CE_SUBJECT_KEY_IDENTIFIER).is_none() {
             flags.insert(ChainStatus::INVALID_EXTENSION);
         }
@@ -90,6 +99,19 @@ pub(crate) fn check(cert: &Certificate, position: Position) -> ChainStatus {
         flags.insert(ChainStatus::INVALID_NAME_CONSTRAINTS);
     }
     flags
+}
+
+/// A serial number is a positive integer of at most 20 octets (RFC 5280 §4.1.2.2); zero and
+/// negative ones are malformed.
+fn serial_ok(der: &[u8]) -> bool {
+    let magnitude = match der {
+        [0, rest @ ..] => rest,
+        other => other,
+    };
+    !der.is_empty()
+        && der.first().is_some_and(|b| b & 0x80 == 0)
+        && magnitude.iter().any(|b| *b != 0)
+        && magnitude.len() <= 20
 }
 
 fn find(exts: &[Extension], oid: ObjectIdentifier) -> Option<&Extension> {
@@ -173,7 +195,7 @@ fn key_usage_rules(cert: &Certificate, exts: &[Extension], position: Position) -
         flags.insert(ChainStatus::INVALID_BASIC_CONSTRAINTS);
     }
     let allowed = match position {
-        Position::Issuer => ku.key_cert_sign(),
+        Position::Issuer | Position::Anchor => ku.key_cert_sign(),
         Position::EndEntity => ku.digital_signature(),
     };
     if !allowed {

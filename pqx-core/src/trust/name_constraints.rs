@@ -10,7 +10,8 @@
 //! `HasNotSupportedNameConstraint`: pqx cannot prove those names comply, so it fails closed
 //! rather than passing silently. Per §6.1.4 (b), self-issued certificates other than the end
 //! entity are not checked against constraints above them; trust anchors' constraints are
-//! applied like any CA's (as OpenSSL and rustls-webpki do).
+//! applied like any CA's (as OpenSSL and rustls-webpki do). The work is bounded
+//! (`MAX_COMPARISONS`).
 
 use super::extensions::{is_host_name, is_mailbox};
 use super::ChainStatus;
@@ -21,6 +22,12 @@ use der::{Decode, Encode};
 use x509_cert::ext::pkix::constraints::name::{GeneralSubtree, NameConstraints};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::SubjectAltName;
+
+/// Most name × subtree comparisons pqx makes for one certificate against one CA's
+/// constraints (OpenSSL's bound, 2^20). Checking is quadratic; a hostile CA with thousands
+/// of subtrees over a certificate with thousands of names would otherwise cost seconds. Above
+/// it the names are not evaluated and the certificate gets `HasNotSupportedNameConstraint`.
+const MAX_COMPARISONS: usize = 1 << 20;
 
 /// PKCS #9 emailAddress, the legacy place of a mailbox in a subject DN.
 const EMAIL_ADDRESS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.1");
@@ -49,11 +56,20 @@ pub(crate) fn check_path(path: &[Certificate]) -> Vec<ChainStatus> {
         if own.intersects(ChainStatus::INVALID_NAME_CONSTRAINTS) {
             continue;
         }
+        let subtrees = [&nc.permitted_subtrees, &nc.excluded_subtrees]
+            .iter()
+            .filter_map(|l| l.as_ref().map(Vec::len))
+            .sum::<usize>();
         for (j, below) in path.iter().enumerate().take(i) {
             if j > 0 && below.is_self_issued() {
                 continue;
             }
-            add(&mut flags, j, judge_names(&names_of(below), &nc));
+            let names = names_of(below);
+            if names.len().saturating_mul(subtrees) > MAX_COMPARISONS {
+                add(&mut flags, j, ChainStatus::HAS_NOT_SUPPORTED_NAME_CONSTRAINT);
+                continue;
+            }
+            add(&mut flags, j, judge_names(&names, &nc));
         }
     }
     flags

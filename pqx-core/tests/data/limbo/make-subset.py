@@ -20,6 +20,11 @@ SKIP_RULES = [
     (lambda c: any(f.startswith(("pedantic-webpki", "pedantic-public-suffix"))
                    for f in (c.get("features") or [])),
      "CA/B Forum TLS (Web PKI) profile rule for server certificates, not a code-signing rule"),
+    (lambda c: c["id"] == "webpki::forbidden-rsa-not-divisible-by-8-in-root",
+     "CA/B Forum TLS (Web PKI) key profile (RSA modulus a multiple of 8 bits)"),
+    (lambda c: c["id"] == "rfc5280::aki::cross-signed-root-missing-aki",
+     "contradicts cve::cve-2024-0567, whose trusted cross-signed root also lacks an "
+     "authority key identifier; pqx requires none of a trust anchor"),
     (lambda c: c["id"].startswith("webpki::aki::"),
      "CA/B Forum TLS (Web PKI) profile rule for root certificates' key identifiers"),
     (lambda c: c["id"] in ("rfc5280::ca-as-leaf", "rfc5280::nc::permitted-dns-match-noncritical"),
