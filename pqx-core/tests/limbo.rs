@@ -52,7 +52,9 @@ fn run_case(case: &Value) -> Result<(), String> {
     }
     if let Some(depth) = case["max_chain_depth"].as_u64() {
         // limbo's depth counts intermediates; pqx's cap counts the leaf and the root too.
-        trust.max_chain_len = usize::try_from(depth).unwrap_or(usize::MAX).saturating_add(2);
+        trust.max_chain_len = usize::try_from(depth)
+            .unwrap_or(usize::MAX)
+            .saturating_add(2);
     }
     let eku = case["extended_key_usage"]
         .as_array()
@@ -76,7 +78,12 @@ fn run_case(case: &Value) -> Result<(), String> {
     let chain = build_chain_for(KeyPurpose::Other(oid), &leaf, &others, &trust, at);
     if std::env::var("LIMBO_CASE").is_ok_and(|c| case["id"] == c.as_str()) {
         for e in &chain.elements {
-            eprintln!("{} <- {}: {}", e.certificate.subject(), e.certificate.issuer(), e.status);
+            eprintln!(
+                "{} <- {}: {}",
+                e.certificate.subject(),
+                e.certificate.issuer(),
+                e.status
+            );
         }
     }
     let fatal = ChainStatus::from_bits(

@@ -673,7 +673,12 @@ mod rfc5280 {
         )
         .unwrap();
         // A leaf right under the pathLen:0 CA is fine.
-        let leaf = issue_certificate(&leaf_spec("pqx Test Signer"), &p.leaf_key, Some((&a, &p.intermediate_key))).unwrap();
+        let leaf = issue_certificate(
+            &leaf_spec("pqx Test Signer"),
+            &p.leaf_key,
+            Some((&a, &p.intermediate_key)),
+        )
+        .unwrap();
         let chain = build_chain(&leaf, &[a.clone()], &anchored(), now());
         assert_eq!(chain.status, ChainStatus::NO_ERROR, "{}", chain.status);
         // Another CA under it is one too many.
@@ -683,10 +688,18 @@ mod rfc5280 {
             Some((&a, &p.intermediate_key)),
         )
         .unwrap();
-        let leaf = issue_certificate(&leaf_spec("pqx Test Signer"), &p.leaf_key, Some((&b, &p.leaf_key))).unwrap();
+        let leaf = issue_certificate(
+            &leaf_spec("pqx Test Signer"),
+            &p.leaf_key,
+            Some((&b, &p.leaf_key)),
+        )
+        .unwrap();
         let chain = build_chain(&leaf, &[a, b], &anchored(), now());
         assert_eq!(chain.elements.len(), 4);
-        assert_eq!(chain.elements[2].status, ChainStatus::INVALID_BASIC_CONSTRAINTS);
+        assert_eq!(
+            chain.elements[2].status,
+            ChainStatus::INVALID_BASIC_CONSTRAINTS
+        );
         assert!(!chain.trusted);
     }
 
@@ -707,7 +720,8 @@ mod rfc5280 {
     }
 
     fn name_constraints(permitted: Vec<GeneralName>, excluded: Vec<GeneralName>) -> Extension {
-        let list = |v: Vec<GeneralName>| (!v.is_empty()).then(|| v.into_iter().map(subtree).collect());
+        let list =
+            |v: Vec<GeneralName>| (!v.is_empty()).then(|| v.into_iter().map(subtree).collect());
         ext(
             "2.5.29.30",
             true,
@@ -726,7 +740,8 @@ mod rfc5280 {
         let mut bad_dn = pki().intermediate.inner().tbs_certificate.subject.clone();
         bad_dn.0.truncate(2);
         let bad_dn = {
-            let leaf = issue_certificate(&leaf_spec("pqx Test Excluded"), &pki().leaf_key, None).unwrap();
+            let leaf =
+                issue_certificate(&leaf_spec("pqx Test Excluded"), &pki().leaf_key, None).unwrap();
             leaf.inner().tbs_certificate.subject.clone()
         };
         let nc = name_constraints(
@@ -734,26 +749,54 @@ mod rfc5280 {
             vec![dns("bad.example.com"), GeneralName::DirectoryName(bad_dn)],
         );
         let inter = || ca_spec(TEST_INTERMEDIATE_CN);
-        let (chain, refusal) = judge(&chain_with(&[], &[nc.clone()], inter(), &[san(vec![dns("code.example.com")])]));
+        let (chain, refusal) = judge(&chain_with(
+            &[],
+            &[nc.clone()],
+            inter(),
+            &[san(vec![dns("code.example.com")])],
+        ));
         assert_eq!(chain.status, ChainStatus::NO_ERROR, "{}", chain.status);
         assert_eq!(refusal, None);
 
-        let (chain, _) = judge(&chain_with(&[], &[nc.clone()], inter(), &[san(vec![dns("example.org")])]));
-        assert_eq!(chain.elements[0].status, ChainStatus::HAS_NOT_PERMITTED_NAME_CONSTRAINT);
-        let (chain, _) = judge(&chain_with(&[], &[nc.clone()], inter(), &[san(vec![dns("x.bad.example.com")])]));
-        assert_eq!(chain.elements[0].status, ChainStatus::HAS_EXCLUDED_NAME_CONSTRAINT);
+        let (chain, _) = judge(&chain_with(
+            &[],
+            &[nc.clone()],
+            inter(),
+            &[san(vec![dns("example.org")])],
+        ));
+        assert_eq!(
+            chain.elements[0].status,
+            ChainStatus::HAS_NOT_PERMITTED_NAME_CONSTRAINT
+        );
+        let (chain, _) = judge(&chain_with(
+            &[],
+            &[nc.clone()],
+            inter(),
+            &[san(vec![dns("x.bad.example.com")])],
+        ));
+        assert_eq!(
+            chain.elements[0].status,
+            ChainStatus::HAS_EXCLUDED_NAME_CONSTRAINT
+        );
 
         // Directory names: a subject outside "C=US, O=pqx test" and an excluded subject.
         let p = pki();
-        let nc_root = name_constraints(vec![], vec![GeneralName::DirectoryName({
-            let mut n = p.intermediate.inner().tbs_certificate.subject.clone();
-            n.0.truncate(2);
-            n
-        })]);
+        let nc_root = name_constraints(
+            vec![],
+            vec![GeneralName::DirectoryName({
+                let mut n = p.intermediate.inner().tbs_certificate.subject.clone();
+                n.0.truncate(2);
+                n
+            })],
+        );
         let (chain, refusal) = judge(&chain_with(&[nc_root], &[], inter(), &[]));
         // The root's exclusion of "C=US, O=pqx test" covers the intermediate and the leaf.
-        assert!(chain.elements[0].status.contains(ChainStatus::HAS_EXCLUDED_NAME_CONSTRAINT));
-        assert!(chain.elements[1].status.contains(ChainStatus::HAS_EXCLUDED_NAME_CONSTRAINT));
+        assert!(chain.elements[0]
+            .status
+            .contains(ChainStatus::HAS_EXCLUDED_NAME_CONSTRAINT));
+        assert!(chain.elements[1]
+            .status
+            .contains(ChainStatus::HAS_EXCLUDED_NAME_CONSTRAINT));
         assert!(refusal.is_some());
 
         let excluded_leaf = {
@@ -767,15 +810,23 @@ mod rfc5280 {
             [leaf, certs[1].clone(), certs[2].clone()]
         };
         let (chain, _) = judge(&excluded_leaf);
-        assert_eq!(chain.elements[0].status, ChainStatus::HAS_EXCLUDED_NAME_CONSTRAINT);
+        assert_eq!(
+            chain.elements[0].status,
+            ChainStatus::HAS_EXCLUDED_NAME_CONSTRAINT
+        );
 
         // A critical constraint of a form pqx does not evaluate (URI) fails closed.
         let uri = name_constraints(
-            vec![GeneralName::UniformResourceIdentifier(Ia5String::new("https://example.com").unwrap())],
+            vec![GeneralName::UniformResourceIdentifier(
+                Ia5String::new("https://example.com").unwrap(),
+            )],
             vec![],
         );
         let (chain, _) = judge(&chain_with(&[], &[uri], inter(), &[]));
-        assert_eq!(chain.elements[1].status, ChainStatus::HAS_NOT_SUPPORTED_NAME_CONSTRAINT);
+        assert_eq!(
+            chain.elements[1].status,
+            ChainStatus::HAS_NOT_SUPPORTED_NAME_CONSTRAINT
+        );
     }
 
     #[test]
@@ -786,7 +837,10 @@ mod rfc5280 {
         };
         let (chain, refusal) = judge(&chain_with(&[], &[], spec, &[]));
         assert_eq!(chain.elements[1].status, ChainStatus::NOT_VALID_FOR_USAGE);
-        assert_eq!(refusal, Some(Refusal::Chain(ChainStatus::NOT_VALID_FOR_USAGE)));
+        assert_eq!(
+            refusal,
+            Some(Refusal::Chain(ChainStatus::NOT_VALID_FOR_USAGE))
+        );
         // Listing code signing (or anyExtendedKeyUsage) is fine.
         let spec = CertSpec {
             eku: vec![const_oid::db::rfc5280::ID_KP_CODE_SIGNING],
@@ -807,8 +861,14 @@ mod rfc5280 {
             let cert = issue_certificate(&spec, &p.leaf_key, None).unwrap();
             let mut trust = TrustPolicy::none();
             trust.add_anchor(cert.clone());
-            let j = CertificatePolicy::code_signing().judge(&cert, &[], &trust, now(), TimeSource::Now);
-            assert_eq!(j.chain.status, ChainStatus::NO_ERROR, "{kind:?}: {}", j.chain.status);
+            let j =
+                CertificatePolicy::code_signing().judge(&cert, &[], &trust, now(), TimeSource::Now);
+            assert_eq!(
+                j.chain.status,
+                ChainStatus::NO_ERROR,
+                "{kind:?}: {}",
+                j.chain.status
+            );
             assert!(j.chain.trusted, "{kind:?}");
             assert_eq!(j.refusal, None, "{kind:?}");
         }
@@ -816,37 +876,110 @@ mod rfc5280 {
 
     /// An RSA code-signing leaf signed by a CA that `openssl` makes with `ca_args` (key and
     /// self-signed certificate options) and `sign_args` (how it signs the leaf).
-    fn openssl_chain(dir: &Path, ca_key_args: &[&str], sign_args: &[&str]) -> (Certificate, Certificate) {
+    fn openssl_chain(
+        dir: &Path,
+        ca_key_args: &[&str],
+        sign_args: &[&str],
+    ) -> (Certificate, Certificate) {
         let run = |args: &[&str]| pqx_test_support::tsa::openssl(dir, args);
         run(&[&["genpkey", "-out", "ca.key"][..], ca_key_args].concat());
-        run(&[&[
-            "req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=pqx Test Openssl CA",
-            "-days", "30", "-out", "ca.pem",
-            "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-        ][..], sign_args].concat());
-        run(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "leaf.key"]);
-        run(&["req", "-new", "-key", "leaf.key", "-subj", "/CN=pqx Test Openssl Signer", "-out", "leaf.csr"]);
+        run(&[
+            &[
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                "ca.key",
+                "-subj",
+                "/CN=pqx Test Openssl CA",
+                "-days",
+                "30",
+                "-out",
+                "ca.pem",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ][..],
+            sign_args,
+        ]
+        .concat());
+        run(&[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "leaf.key",
+        ]);
+        run(&[
+            "req",
+            "-new",
+            "-key",
+            "leaf.key",
+            "-subj",
+            "/CN=pqx Test Openssl Signer",
+            "-out",
+            "leaf.csr",
+        ]);
         std::fs::write(
             dir.join("leaf.ext"),
             "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
         )
         .unwrap();
-        run(&[&[
-            "x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-days", "10", "-extfile", "leaf.ext", "-out", "leaf.pem",
-        ][..], sign_args].concat());
-        let read = |f: &str| Certificate::from_pem(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap();
+        run(&[
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "leaf.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "10",
+                "-extfile",
+                "leaf.ext",
+                "-out",
+                "leaf.pem",
+            ][..],
+            sign_args,
+        ]
+        .concat());
+        let read = |f: &str| {
+            Certificate::from_pem(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap()
+        };
         (read("leaf.pem"), read("ca.pem"))
     }
 
     #[test]
     fn accepts_ecdsa_p256_and_rsa_pss_signed_ca_certificates() {
-        let pss = ["-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"];
+        let pss = [
+            "-sha256",
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:32",
+        ];
         for (what, key_args, sign_args) in [
-            ("ECDSA P-256", &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"][..], &["-sha256"][..]),
-            ("ECDSA P-384", &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"][..], &["-sha384"][..]),
-            ("RSA-PSS", &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"][..], &pss[..]),
+            (
+                "ECDSA P-256",
+                &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"][..],
+                &["-sha256"][..],
+            ),
+            (
+                "ECDSA P-384",
+                &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"][..],
+                &["-sha384"][..],
+            ),
+            (
+                "RSA-PSS",
+                &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"][..],
+                &pss[..],
+            ),
         ] {
             let dir = tempfile::tempdir().unwrap();
             let (leaf, ca) = openssl_chain(dir.path(), key_args, sign_args);
@@ -854,15 +987,24 @@ mod rfc5280 {
             assert!(ca.is_self_signed(), "{what}: CA self-signature");
             let mut trust = TrustPolicy::none();
             trust.add_anchor(ca.clone());
-            let j = CertificatePolicy::code_signing().judge(&leaf, &[], &trust, now(), TimeSource::Now);
+            let j =
+                CertificatePolicy::code_signing().judge(&leaf, &[], &trust, now(), TimeSource::Now);
             assert_eq!(j.chain.elements.len(), 2, "{what}");
-            assert_eq!(j.chain.status, ChainStatus::NO_ERROR, "{what}: {}", j.chain.status);
+            assert_eq!(
+                j.chain.status,
+                ChainStatus::NO_ERROR,
+                "{what}: {}",
+                j.chain.status
+            );
             assert!(j.chain.trusted, "{what}");
             assert_eq!(j.refusal, None, "{what}");
             // A CA of the same name with another key does not verify the leaf.
             let dir2 = tempfile::tempdir().unwrap();
             let (_, other_ca) = openssl_chain(dir2.path(), key_args, sign_args);
-            assert!(!leaf.is_issued_by(&other_ca), "{what}: foreign key verified");
+            assert!(
+                !leaf.is_issued_by(&other_ca),
+                "{what}: foreign key verified"
+            );
         }
     }
 }

@@ -18,14 +18,15 @@
 //!   subjectAltName, a name in subjectAltName that is not a host name, address or mailbox, a
 //!   critical authority/subject key identifier, which RFC 5280 says MUST be non-critical) →
 //!   `InvalidExtension`. So is a certificate issued by another without an authority key
-//!   identifier (unless it is a trust anchor), a CA without a subject key identifier (both
-//!   MUST in RFC 5280 §4.2.1.1-2), a serial number that is not a positive integer of at most
-//!   20 octets (§4.1.2.2), an empty issuer name, and an empty subject without a critical
+//!   identifier, a CA without a subject key identifier (both MUST in RFC 5280 §4.2.1.1-2), a
+//!   serial number that is not a positive integer of at most 20 octets (§4.1.2.2) — the
+//!   first and third not asked of a trust anchor, which the user trusts as it is (Starfield
+//!   Root G2 has serial number 0) — an empty issuer name, and an empty subject without a critical
 //!   subjectAltName (§4.1.2.6). (.NET has no flag for a malformed certificate field;
 //!   `InvalidExtension` is the nearest.)
 //! * **keyUsage**: an issuer (every certificate above the end entity) whose keyUsage lacks
-//!   `keyCertSign`, or an end entity whose keyUsage lacks `digitalSignature` →
-//!   `NotValidForUsage`; `keyCertSign` asserted without `cA=true` → `InvalidBasicConstraints`
+//!   `keyCertSign`, or an end entity whose keyUsage lacks `digitalSignature` (a self-signed
+//!   one, its own root, may have `keyCertSign` instead) → `NotValidForUsage`; `keyCertSign` asserted without `cA=true` → `InvalidBasicConstraints`
 //!   (§4.2.1.3).
 //! * **basicConstraints of an issuer** must be critical (§4.2.1.9) → else
 //!   `InvalidBasicConstraints` (cA and the path length are checked by the chain builder).
@@ -59,8 +60,8 @@ pub(crate) enum Position {
     EndEntity,
     /// A certificate above the end entity: it must be allowed to issue.
     Issuer,
-    /// A trust anchor above the end entity: an issuer whose own issuer does not matter (the
-    /// user trusts it as it is), so it needs no authority key identifier.
+    /// A trust anchor above the end entity: an issuer the user trusts as it is, so its own
+    /// issuer and serial number do not matter (no authority key identifier needed).
     Anchor,
 }
 
@@ -85,7 +86,7 @@ pub(crate) fn check(cert: &Certificate, position: Position) -> ChainStatus {
     if !cert.is_self_issued() && position != Position::Anchor && !has_authority_key_id(exts) {
         flags.insert(ChainStatus::INVALID_EXTENSION);
     }
-    if !serial_ok(tbs.serial_number.as_bytes()) {
+    if position != Position::Anchor && !serial_ok(tbs.serial_number.as_bytes()) {
         flags.insert(ChainStatus::INVALID_EXTENSION);
     }
     if position != Position::EndEntity {
@@ -196,7 +197,12 @@ fn key_usage_rules(cert: &Certificate, exts: &[Extension], position: Position) -
     }
     let allowed = match position {
         Position::Issuer | Position::Anchor => ku.key_cert_sign(),
-        Position::EndEntity => ku.digital_signature(),
+        // A self-signed end entity is its own root (issue 14 §3): keyCertSign, which such
+        // a root carries (the shape of `openssl req -x509` with a CA keyUsage), is accepted
+        // in place of digitalSignature.
+        Position::EndEntity => {
+            ku.digital_signature() || (ku.key_cert_sign() && cert.is_self_signed())
+        }
     };
     if !allowed {
         flags.insert(ChainStatus::NOT_VALID_FOR_USAGE);
@@ -228,7 +234,9 @@ pub(crate) fn is_host_name(s: &str, wildcard: bool) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-'))
     })
 }
 

@@ -66,7 +66,11 @@ pub(crate) fn check_path(path: &[Certificate]) -> Vec<ChainStatus> {
             }
             let names = names_of(below);
             if names.len().saturating_mul(subtrees) > MAX_COMPARISONS {
-                add(&mut flags, j, ChainStatus::HAS_NOT_SUPPORTED_NAME_CONSTRAINT);
+                add(
+                    &mut flags,
+                    j,
+                    ChainStatus::HAS_NOT_SUPPORTED_NAME_CONSTRAINT,
+                );
                 continue;
             }
             add(&mut flags, j, judge_names(&names, &nc));
