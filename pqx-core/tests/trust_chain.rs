@@ -679,7 +679,7 @@ mod rfc5280 {
             Some((&a, &p.intermediate_key)),
         )
         .unwrap();
-        let chain = build_chain(&leaf, &[a.clone()], &anchored(), now());
+        let chain = build_chain(&leaf, std::slice::from_ref(&a), &anchored(), now());
         assert_eq!(chain.status, ChainStatus::NO_ERROR, "{}", chain.status);
         // Another CA under it is one too many.
         let b = issue_certificate(
@@ -737,8 +737,6 @@ mod rfc5280 {
         // "C=US, O=pqx test": the first two RDNs of every test name.
         let mut org = pki().intermediate.inner().tbs_certificate.subject.clone();
         org.0.truncate(2);
-        let mut bad_dn = pki().intermediate.inner().tbs_certificate.subject.clone();
-        bad_dn.0.truncate(2);
         let bad_dn = {
             let leaf =
                 issue_certificate(&leaf_spec("pqx Test Excluded"), &pki().leaf_key, None).unwrap();
@@ -751,7 +749,7 @@ mod rfc5280 {
         let inter = || ca_spec(TEST_INTERMEDIATE_CN);
         let (chain, refusal) = judge(&chain_with(
             &[],
-            &[nc.clone()],
+            std::slice::from_ref(&nc),
             inter(),
             &[san(vec![dns("code.example.com")])],
         ));
@@ -760,7 +758,7 @@ mod rfc5280 {
 
         let (chain, _) = judge(&chain_with(
             &[],
-            &[nc.clone()],
+            std::slice::from_ref(&nc),
             inter(),
             &[san(vec![dns("example.org")])],
         ));
@@ -770,7 +768,7 @@ mod rfc5280 {
         );
         let (chain, _) = judge(&chain_with(
             &[],
-            &[nc.clone()],
+            std::slice::from_ref(&nc),
             inter(),
             &[san(vec![dns("x.bad.example.com")])],
         ));
@@ -800,7 +798,7 @@ mod rfc5280 {
         assert!(refusal.is_some());
 
         let excluded_leaf = {
-            let certs = chain_with(&[], &[nc.clone()], inter(), &[]);
+            let certs = chain_with(&[], std::slice::from_ref(&nc), inter(), &[]);
             let leaf = issue_certificate(
                 &leaf_spec("pqx Test Excluded"),
                 &p.leaf_key,

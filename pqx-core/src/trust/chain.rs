@@ -75,7 +75,10 @@ enum End {
 /// `InvalidBasicConstraints` on an element above the signer that is not `cA=true` or whose
 /// path length constraint is exceeded; `NotValidForUsage` on a signer whose EKU extension
 /// excludes code signing, or a CA whose EKU extension excludes it; `HasWeakSignature` on a SHA-1-signed element that is not the root;
-/// `ExplicitDistrust` on a distrusted element; `Cyclic` when issuers loop; `UntrustedRoot`
+/// `ExplicitDistrust` on a distrusted element; the RFC 5280 §6 rules of
+/// `trust/extensions.rs` (unknown critical extensions, malformed extensions, keyUsage,
+/// policy constraints) and `trust/name_constraints.rs` on every element;
+/// `Cyclic` when issuers loop; `UntrustedRoot`
 /// on a self-signed root that is not an anchor (MakePQX's verdict on a machine that does not
 /// trust it); `PartialChain` when no self-signed root or anchor is reached (issuer missing
 /// or [`TrustPolicy::max_chain_len`] reached).
