@@ -1006,3 +1006,37 @@ mod rfc5280 {
         }
     }
 }
+
+#[test]
+fn backtracks_to_a_trusted_path_when_the_greedy_one_is_not() {
+    let p = pki();
+    // A second, untrusted root that cross-signs the PKI's intermediate (same name, same key).
+    let other_root = issue_certificate(&ca_spec("pqx Test Other Root"), &p.leaf_key, None).unwrap();
+    let cross = issue_certificate(
+        &ca_spec(TEST_INTERMEDIATE_CN),
+        &p.intermediate_key,
+        Some((&other_root, &p.leaf_key)),
+    )
+    .unwrap();
+    // The greedy walk takes the cross-signed intermediate first (it comes first) and ends at
+    // the untrusted root; the search then finds the path to the anchor.
+    let chain = build_chain(
+        &p.leaf,
+        &[cross.clone(), other_root.clone(), p.intermediate.clone()],
+        &anchored(),
+        now(),
+    );
+    assert!(chain.trusted, "{}", chain.status);
+    assert_eq!(chain.elements[1].certificate, p.intermediate);
+    assert_eq!(chain.top(), Some(&p.root));
+    // Without the anchored intermediate there is only the greedy path, reported as it is.
+    let chain = build_chain(
+        &p.leaf,
+        &[cross.clone(), other_root.clone()],
+        &anchored(),
+        now(),
+    );
+    assert!(!chain.trusted);
+    assert_eq!(chain.status, ChainStatus::UNTRUSTED_ROOT);
+    assert_eq!(chain.top(), Some(&other_root));
+}
