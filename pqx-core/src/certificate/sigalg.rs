@@ -201,3 +201,97 @@ fn verify_ecdsa(prehash: &[u8], sig: &[u8], spki: &SubjectPublicKeyInfoOwned) ->
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use der::asn1::AnyRef;
+
+    fn alg(oid: &str, params: Option<der::Any>) -> AlgorithmIdentifierOwned {
+        AlgorithmIdentifierOwned {
+            oid: oid.parse().unwrap(),
+            parameters: params,
+        }
+    }
+
+    fn pss(hash: &str, mgf_hash: &str, salt: Option<u32>) -> AlgorithmIdentifierOwned {
+        let h = spki::AlgorithmIdentifierRef {
+            oid: hash.parse().unwrap(),
+            parameters: None,
+        };
+        let mh = spki::AlgorithmIdentifierRef {
+            oid: mgf_hash.parse().unwrap(),
+            parameters: None,
+        };
+        let mh_der = mh.to_der().unwrap();
+        let params = PssParams {
+            hash: Some(h),
+            mask_gen: Some(spki::AlgorithmIdentifierRef {
+                oid: MGF1,
+                parameters: Some(AnyRef::from_der(&mh_der).unwrap()),
+            }),
+            salt_len: salt,
+            trailer: None,
+        };
+        let der = params.to_der().unwrap();
+        alg(
+            "1.2.840.113549.1.1.10",
+            Some(der::Any::from_der(&der).unwrap()),
+        )
+    }
+
+    const SHA256: &str = "2.16.840.1.101.3.4.2.1";
+    const SHA384: &str = "2.16.840.1.101.3.4.2.2";
+
+    #[test]
+    fn md5_md2_and_dsa_signatures_are_never_verified() {
+        for oid in [
+            "1.2.840.113549.1.1.4",   // md5WithRSAEncryption
+            "1.2.840.113549.1.1.2",   // md2WithRSAEncryption
+            "1.2.840.10040.4.3",      // dsa-with-sha1
+            "2.16.840.1.101.3.4.3.2", // dsa-with-sha256
+            "1.2.840.10045.4.1",      // ecdsa-with-SHA1
+        ] {
+            assert_eq!(
+                CertSignatureAlgorithm::parse(&alg(oid, None)),
+                None,
+                "{oid}"
+            );
+        }
+    }
+
+    #[test]
+    fn rsa_pss_needs_sha2_with_mgf1_of_the_same_hash() {
+        assert_eq!(
+            CertSignatureAlgorithm::parse(&pss(SHA256, SHA256, Some(32))),
+            Some(CertSignatureAlgorithm::RsaPss(DigestAlgorithm::Sha256, 32))
+        );
+        assert_eq!(
+            CertSignatureAlgorithm::parse(&pss(SHA256, SHA384, Some(32))),
+            None
+        );
+        assert_eq!(
+            CertSignatureAlgorithm::parse(&pss("1.3.14.3.2.26", "1.3.14.3.2.26", None)),
+            None,
+            "SHA-1 PSS"
+        );
+        // The SHA-1 defaults of absent parameters are refused too.
+        assert_eq!(
+            CertSignatureAlgorithm::parse(&alg("1.2.840.113549.1.1.10", None)),
+            None
+        );
+    }
+
+    #[test]
+    fn ecdsa_parameters_must_be_absent() {
+        let null = der::Any::new(der::Tag::Null, Vec::<u8>::new()).unwrap();
+        assert_eq!(
+            CertSignatureAlgorithm::parse(&alg("1.2.840.10045.4.3.2", Some(null))),
+            None
+        );
+        assert_eq!(
+            CertSignatureAlgorithm::parse(&alg("1.2.840.10045.4.3.3", None)),
+            Some(CertSignatureAlgorithm::Ecdsa(DigestAlgorithm::Sha384))
+        );
+    }
+}

@@ -276,3 +276,37 @@ fn ip_within(addr: &[u8], base: &[u8]) -> bool {
         .zip(mask)
         .all(|((a, n), m)| a & m == n & m)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_subtrees_match_the_name_and_its_subdomains_only() {
+        assert!(dns_within("example.com", "example.com"));
+        assert!(dns_within("a.b.EXAMPLE.com", "example.com"));
+        assert!(!dns_within("badexample.com", "example.com"));
+        assert!(!dns_within("example.com.evil", "example.com"));
+        assert!(dns_within("anything.test", ""));
+    }
+
+    #[test]
+    fn ip_subtrees_compare_under_the_mask_and_family() {
+        let net = [10, 1, 0, 0, 255, 255, 0, 0];
+        assert!(ip_within(&[10, 1, 200, 3], &net));
+        assert!(!ip_within(&[10, 2, 0, 1], &net));
+        assert!(!ip_within(&[0u8; 16], &net), "IPv6 against an IPv4 subtree");
+        assert!(contiguous_mask(&[255, 255, 240, 0]));
+        assert!(!contiguous_mask(&[255, 0, 255, 0]));
+    }
+
+    #[test]
+    fn mailbox_subtrees_are_a_mailbox_a_host_or_a_domain() {
+        assert!(email_within("Alice@example.com", "Alice@EXAMPLE.com"));
+        assert!(!email_within("alice@example.com", "Alice@example.com"));
+        assert!(email_within("bob@example.com", "example.com"));
+        assert!(!email_within("bob@mail.example.com", "example.com"));
+        assert!(email_within("bob@mail.example.com", ".example.com"));
+        assert!(!email_within("bob@example.com", ".example.com"));
+    }
+}
