@@ -254,8 +254,9 @@ impl VerifyOptions {
 
 /// Chain flags that make a chain unacceptable for either use: a broken signature, a
 /// certificate outside its validity, a CA that may not issue, a usage the chain forbids, a
-/// loop, an explicit distrust, a revocation, an unsupported critical extension and broken
-/// name constraints.
+/// loop, an explicit distrust, a revocation, a malformed or unsupported critical extension,
+/// a policy constraint pqx cannot honour (it does no policy processing) and broken name
+/// constraints.
 fn default_fatal_flags() -> ChainStatus {
     ChainStatus::NOT_TIME_VALID
         | ChainStatus::NOT_SIGNATURE_VALID
@@ -265,6 +266,7 @@ fn default_fatal_flags() -> ChainStatus {
         | ChainStatus::EXPLICIT_DISTRUST
         | ChainStatus::REVOKED
         | ChainStatus::INVALID_EXTENSION
+        | ChainStatus::INVALID_POLICY_CONSTRAINTS
         | ChainStatus::HAS_NOT_SUPPORTED_CRITICAL_EXTENSION
         | ChainStatus::INVALID_NAME_CONSTRAINTS
         | ChainStatus::HAS_NOT_SUPPORTED_NAME_CONSTRAINT

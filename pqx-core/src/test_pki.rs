@@ -35,6 +35,7 @@ use time::{Duration, OffsetDateTime};
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
 use x509_cert::ext::pkix::ExtendedKeyUsage;
+use x509_cert::ext::Extension;
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
@@ -252,6 +253,20 @@ pub fn issue_certificate(
     subject_key: &RsaPrivateKey,
     issuer: Option<(&Certificate, &RsaPrivateKey)>,
 ) -> Result<Certificate> {
+    issue_certificate_with_extensions(spec, &[], subject_key, issuer)
+}
+
+/// [`issue_certificate`] with `extra` extensions appended verbatim (any OID, any
+/// criticality, any content) after the ones `spec.kind` implies — path-validation tests need
+/// certificates no well-behaved builder makes (an unknown critical extension, a CA whose
+/// keyUsage lacks keyCertSign, name constraints). With [`CertKind::Bare`] an extra keyUsage
+/// replaces the default digitalSignature one.
+pub fn issue_certificate_with_extensions(
+    spec: &CertSpec,
+    extra: &[Extension],
+    subject_key: &RsaPrivateKey,
+    issuer: Option<(&Certificate, &RsaPrivateKey)>,
+) -> Result<Certificate> {
     let err =
         |what: &str, e: &dyn std::fmt::Display| Error::Crypto(format!("test PKI: {what}: {e}"));
     let subject = test_name(&spec.common_name)?;
@@ -291,7 +306,10 @@ pub fn issue_certificate(
     let mut builder =
         CertificateBuilder::new(profile, random_serial()?, validity, subject, spki, &signer)
             .map_err(|e| err("builder", &e))?;
-    if spec.kind == CertKind::Bare {
+    let extra_has_ku = extra
+        .iter()
+        .any(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_KEY_USAGE);
+    if spec.kind == CertKind::Bare && !extra_has_ku {
         builder
             .add_extension(&x509_cert::ext::pkix::KeyUsage(
                 x509_cert::ext::pkix::KeyUsages::DigitalSignature.into(),
@@ -303,10 +321,44 @@ pub fn issue_certificate(
             .add_extension(&ExtendedKeyUsage(spec.eku.clone()))
             .map_err(|e| err("EKU", &e))?;
     }
+    for e in extra {
+        builder
+            .add_extension(&RawExtension(e.clone()))
+            .map_err(|e| err("extension", &e))?;
+    }
     let cert = builder
         .build::<rsa::pkcs1v15::Signature>()
         .map_err(|e| err("signing", &e))?;
     Certificate::from_der(&cert.to_der().map_err(|e| err("encoding", &e))?)
+}
+
+/// An extension added as is: `x509-cert`'s builder takes typed extensions, whose OID is a
+/// constant of the type; this one carries its own OID, criticality and content.
+struct RawExtension(Extension);
+
+impl const_oid::AssociatedOid for RawExtension {
+    // Never used: `to_extension` below returns the wrapped extension with its own OID.
+    const OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29");
+}
+
+impl Encode for RawExtension {
+    fn encoded_len(&self) -> der::Result<der::Length> {
+        self.0.extn_value.encoded_len()
+    }
+
+    fn encode(&self, writer: &mut impl der::Writer) -> der::Result<()> {
+        self.0.extn_value.encode(writer)
+    }
+}
+
+impl x509_cert::ext::AsExtension for RawExtension {
+    fn critical(&self, _: &Name, _: &[Extension]) -> bool {
+        self.0.critical
+    }
+
+    fn to_extension(&self, _: &Name, _: &[Extension]) -> der::Result<Extension> {
+        Ok(self.0.clone())
+    }
 }
 
 /// `CN=<cn>, O=pqx test, C=US` (DER order C, O, CN).

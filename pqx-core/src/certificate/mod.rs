@@ -11,6 +11,7 @@
 
 mod name;
 pub(crate) mod pem;
+mod sigalg;
 mod usage;
 
 pub use usage::KeyPurpose;
@@ -25,7 +26,7 @@ use const_oid::ObjectIdentifier;
 use der::asn1::AnyRef;
 use der::{Decode, Encode, SliceReader, Tagged};
 use rsa::traits::PublicKeyParts;
-use rsa::{BigUint, Pkcs1v15Sign, RsaPublicKey};
+use rsa::{BigUint, RsaPublicKey};
 use time::OffsetDateTime;
 use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage};
 
@@ -299,28 +300,29 @@ impl Certificate {
 
     /// Whether `issuer` issued this certificate: `issuer`'s subject equals this issuer name
     /// (byte for byte) and `issuer`'s public key verifies this certificate's signature (RSA
-    /// PKCS#1 v1.5 with SHA-1/256/384/512). A name match alone is never enough: anyone can
-    /// make a certificate with any name.
+    /// PKCS#1 v1.5 with SHA-1/256/384/512, RSA-PSS with SHA-256/384/512, ECDSA P-256/P-384:
+    /// see `sigalg`). A name match alone is never enough: anyone can make a certificate with
+    /// any name.
     pub fn is_issued_by(&self, issuer: &Certificate) -> bool {
         self.issuer_der == issuer.subject_der && self.signature_verifies_with(issuer)
     }
 
-    /// Whether `issuer`'s public key verifies this certificate's signature, names aside.
+    /// Whether `issuer`'s public key verifies this certificate's signature, names aside. The
+    /// signature algorithm inside the signed part must be the one outside it (RFC 5280
+    /// §4.1.1.2), else nothing verifies.
     pub(crate) fn signature_verifies_with(&self, issuer: &Certificate) -> bool {
-        let (Some(alg), Ok(key)) = (self.signature_digest(), issuer.rsa_public_key()) else {
+        if self.cert.tbs_certificate.signature != self.cert.signature_algorithm {
+            return false;
+        }
+        let (Some(alg), Some(sig)) = (
+            sigalg::CertSignatureAlgorithm::parse(&self.cert.signature_algorithm),
+            self.cert.signature.as_bytes(),
+        ) else {
             return false;
         };
-        let Some(sig) = self.cert.signature.as_bytes() else {
-            return false;
-        };
-        let hashed = alg.digest(&self.tbs);
-        let scheme = match alg {
-            DigestAlgorithm::Sha1 => Pkcs1v15Sign::new::<sha1::Sha1>(),
-            DigestAlgorithm::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
-            DigestAlgorithm::Sha384 => Pkcs1v15Sign::new::<sha2::Sha384>(),
-            DigestAlgorithm::Sha512 => Pkcs1v15Sign::new::<sha2::Sha512>(),
-        };
-        key.verify(scheme, &hashed, sig).is_ok()
+        let spki = &issuer.cert.tbs_certificate.subject_public_key_info;
+        let rsa_key = issuer.rsa_public_key().ok();
+        alg.verify(&self.tbs, sig, spki, rsa_key.as_ref())
     }
 
     /// Whether subject == issuer (a root, or a CA re-keying itself).

@@ -26,6 +26,11 @@ pub enum KeyPurpose {
     CodeSigning,
     /// Time stamping: the authority that signed an RFC 3161 token.
     TimeStamping,
+    /// Another extended key usage, by OID, under the code-signing (Windows) rule. pqx signs
+    /// and verifies nothing with it; it exists so that the same path validation can be
+    /// measured against suites written for other purposes (x509-limbo's TLS server and
+    /// client cases, `pqx-core/tests/limbo.rs`).
+    Other(ObjectIdentifier),
 }
 
 impl KeyPurpose {
@@ -34,6 +39,7 @@ impl KeyPurpose {
         match self {
             KeyPurpose::CodeSigning => ID_KP_CODE_SIGNING,
             KeyPurpose::TimeStamping => ID_KP_TIME_STAMPING,
+            KeyPurpose::Other(oid) => oid,
         }
     }
 
@@ -42,6 +48,7 @@ impl KeyPurpose {
         match self {
             KeyPurpose::CodeSigning => "code signing",
             KeyPurpose::TimeStamping => "time stamping",
+            KeyPurpose::Other(_) => "the requested purpose",
         }
     }
 
@@ -49,7 +56,7 @@ impl KeyPurpose {
     /// documentation for the two rules).
     pub fn allows_end_entity(self, cert: &Certificate) -> bool {
         match self {
-            KeyPurpose::CodeSigning => self.allows_ca(cert),
+            KeyPurpose::CodeSigning | KeyPurpose::Other(_) => self.allows_ca(cert),
             KeyPurpose::TimeStamping => {
                 let Some(ext) = cert.extension(ID_CE_EXT_KEY_USAGE) else {
                     return false;

@@ -3,11 +3,16 @@
 //! Issuers are found by name *and* signature: a certificate is the issuer of another only
 //! when its subject equals the other's issuer name byte for byte and its key verifies the
 //! other's signature. Matching by name alone would let anyone mint a look-alike CA. The
-//! walk is greedy (anchors first, then certificates valid at the evaluation time), detects
-//! loops and is capped at [`TrustPolicy::max_chain_len`], so hostile certificate sets cost
-//! at most `len × candidates` signature checks.
+//! first path is greedy (anchors first, then certificates valid at the evaluation time); when
+//! it is not trusted, a bounded depth-first search tries the other candidates (at most
+//! `MAX_BACKTRACK_SIGNATURE_CHECKS` more signature checks) for a trusted path, and otherwise
+//! the greedy path is reported. Loops are detected and paths are capped at
+//! [`TrustPolicy::max_chain_len`], so hostile certificate sets cost at most
+//! `len × candidates` signature checks plus the backtracking budget. Every path is judged by
+//! the same RFC 5280 §6 rules (`extensions`, `name_constraints`).
 
-use super::{ChainStatus, TrustPolicy};
+use super::extensions::{self, Position};
+use super::{name_constraints, ChainStatus, TrustPolicy};
 use crate::certificate::{Certificate, KeyPurpose};
 use crate::digest::DigestAlgorithm;
 use time::OffsetDateTime;
@@ -74,7 +79,10 @@ enum End {
 /// `InvalidBasicConstraints` on an element above the signer that is not `cA=true` or whose
 /// path length constraint is exceeded; `NotValidForUsage` on a signer whose EKU extension
 /// excludes code signing, or a CA whose EKU extension excludes it; `HasWeakSignature` on a SHA-1-signed element that is not the root;
-/// `ExplicitDistrust` on a distrusted element; `Cyclic` when issuers loop; `UntrustedRoot`
+/// `ExplicitDistrust` on a distrusted element; the RFC 5280 §6 rules of
+/// `trust/extensions.rs` (unknown critical extensions, malformed extensions, keyUsage,
+/// policy constraints) and `trust/name_constraints.rs` on every element;
+/// `Cyclic` when issuers loop; `UntrustedRoot`
 /// on a self-signed root that is not an anchor (MakePQX's verdict on a machine that does not
 /// trust it); `PartialChain` when no self-signed root or anchor is reached (issuer missing
 /// or [`TrustPolicy::max_chain_len`] reached).
@@ -103,31 +111,76 @@ pub fn build_chain_for(
     policy: &TrustPolicy,
     at: OffsetDateTime,
 ) -> Chain {
-    let max_len = policy.max_chain_len.max(1);
-    let mut certs: Vec<Certificate> = vec![signer.clone()];
-    let mut flags: Vec<ChainStatus> = vec![ChainStatus::NO_ERROR];
-    let end = loop {
-        let (Some(cur), Some(cur_flags)) = (certs.last(), flags.last_mut()) else {
-            break End::Partial;
-        };
-        if policy.is_anchor(cur) {
-            break End::Anchor;
+    let mut search = Search {
+        purpose,
+        intermediates,
+        policy,
+        at,
+        max_len: policy.max_chain_len.max(1),
+        extra_checks: MAX_BACKTRACK_SIGNATURE_CHECKS,
+        first: None,
+    };
+    let mut certs = vec![signer.clone()];
+    let mut flags = vec![ChainStatus::NO_ERROR];
+    if let Some(trusted) = search.extend(&mut certs, &mut flags) {
+        return trusted;
+    }
+    match search.first {
+        Some(chain) => chain,
+        // Unreachable: the first walk always completes a path.
+        None => finish(purpose, certs, flags, End::Partial, policy, at),
+    }
+}
+
+/// Signature checks the search may spend *after* the first (greedy) path is complete, looking
+/// for another path that is trusted (a cross-signed intermediate, a second root, a CA whose
+/// name constraints exclude the signer while another does not). Bounds the work of hostile
+/// certificate sets to the greedy walk's `len × candidates` plus this.
+const MAX_BACKTRACK_SIGNATURE_CHECKS: usize = 256;
+
+/// A bounded depth-first search for issuer paths. The first path is the greedy one (anchors
+/// first, then certificates valid at the evaluation time); it is the answer unless another
+/// path within the budget is trusted.
+struct Search<'a> {
+    purpose: KeyPurpose,
+    intermediates: &'a [Certificate],
+    policy: &'a TrustPolicy,
+    at: OffsetDateTime,
+    max_len: usize,
+    /// Signature checks left for backtracking (spent only once `first` is set).
+    extra_checks: usize,
+    /// The first complete path, evaluated.
+    first: Option<Chain>,
+}
+
+impl Search<'_> {
+    /// Extends the path `certs` (with per-element `flags`); returns a trusted chain as soon
+    /// as one is found.
+    fn extend(
+        &mut self,
+        certs: &mut Vec<Certificate>,
+        flags: &mut Vec<ChainStatus>,
+    ) -> Option<Chain> {
+        let cur = certs.last()?.clone();
+        if self.policy.is_anchor(&cur) {
+            return self.complete(certs, flags, End::Anchor, ChainStatus::NO_ERROR);
         }
-        let self_signed = cur.is_self_issued() && cur.is_issued_by(cur);
-        if self_signed {
-            break End::Root;
+        if cur.is_self_issued() && self.check(&cur, &cur) {
+            return self.complete(certs, flags, End::Root, ChainStatus::NO_ERROR);
         }
-        let named: Vec<&Certificate> = policy
+        let named: Vec<&Certificate> = self
+            .policy
             .anchors
             .iter()
-            .chain(intermediates)
+            .chain(self.intermediates)
             .filter(|c| c.subject_der() == cur.issuer_der())
             .collect();
-        let verified: Vec<&Certificate> = named
-            .iter()
-            .copied()
-            .filter(|c| cur.is_issued_by(c))
-            .collect();
+        let mut verified: Vec<&Certificate> = Vec::new();
+        for c in &named {
+            if self.check(&cur, c) {
+                verified.push(c);
+            }
+        }
         let fresh: Vec<&Certificate> = verified
             .iter()
             .copied()
@@ -135,36 +188,122 @@ pub fn build_chain_for(
             .collect();
         if fresh.is_empty() {
             if !verified.is_empty() {
-                cur_flags.insert(ChainStatus::CYCLIC);
-                break End::Cyclic;
+                return self.complete(certs, flags, End::Cyclic, ChainStatus::CYCLIC);
             }
-            if named.iter().any(|c| *c != cur) || cur.is_self_issued() {
-                // A certificate with the right name exists (or the cert names itself) but
-                // its key did not sign this one.
-                cur_flags.insert(ChainStatus::NOT_SIGNATURE_VALID);
-            }
-            break if cur.is_self_issued() {
+            // A certificate with the right name exists (or the cert names itself) but its
+            // key did not sign this one.
+            let bad = if named.iter().any(|c| **c != cur) || cur.is_self_issued() {
+                ChainStatus::NOT_SIGNATURE_VALID
+            } else {
+                ChainStatus::NO_ERROR
+            };
+            let end = if cur.is_self_issued() {
                 End::Root
             } else {
                 End::Partial
             };
+            return self.complete(certs, flags, end, bad);
         }
-        if certs.len() >= max_len {
-            break End::Partial;
+        if certs.len() >= self.max_len {
+            return self.complete(certs, flags, End::Partial, ChainStatus::NO_ERROR);
         }
-        let pick = fresh
-            .iter()
-            .copied()
-            .find(|c| policy.is_anchor(c))
-            .or_else(|| fresh.iter().copied().find(|c| c.is_valid_at(at)))
-            .or_else(|| fresh.first().copied());
-        let Some(pick) = pick else { break End::Partial };
-        certs.push(pick.clone());
-        flags.push(ChainStatus::NO_ERROR);
-    };
+        // Greedy order: anchors, then certificates valid at the evaluation time, then the rest.
+        let mut ordered: Vec<&Certificate> = Vec::with_capacity(fresh.len());
+        ordered.extend(fresh.iter().copied().filter(|c| self.policy.is_anchor(c)));
+        ordered.extend(
+            fresh
+                .iter()
+                .copied()
+                .filter(|c| !self.policy.is_anchor(c) && c.is_valid_at(self.at)),
+        );
+        ordered.extend(
+            fresh
+                .iter()
+                .copied()
+                .filter(|c| !self.policy.is_anchor(c) && !c.is_valid_at(self.at)),
+        );
+        for pick in ordered {
+            if self.first.is_some() && self.extra_checks == 0 {
+                break;
+            }
+            certs.push(pick.clone());
+            flags.push(ChainStatus::NO_ERROR);
+            let found = self.extend(certs, flags);
+            certs.pop();
+            flags.pop();
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
 
+    /// `cert.is_issued_by(issuer)`, counted against the backtracking budget once the first
+    /// path is complete (then `false` when the budget is spent).
+    fn check(&mut self, cert: &Certificate, issuer: &Certificate) -> bool {
+        if self.first.is_some() {
+            if self.extra_checks == 0 {
+                return false;
+            }
+            self.extra_checks -= 1;
+        }
+        cert.is_issued_by(issuer)
+    }
+
+    /// Evaluates a complete path (`last_flag` added to its last element); the chain when it
+    /// is trusted, else remembers it if it is the first.
+    fn complete(
+        &mut self,
+        certs: &[Certificate],
+        flags: &[ChainStatus],
+        end: End,
+        last_flag: ChainStatus,
+    ) -> Option<Chain> {
+        let mut flags = flags.to_vec();
+        if let Some(f) = flags.last_mut() {
+            f.insert(last_flag);
+        }
+        let chain = finish(
+            self.purpose,
+            certs.to_vec(),
+            flags,
+            end,
+            self.policy,
+            self.at,
+        );
+        if chain.trusted {
+            return Some(chain);
+        }
+        if self.first.is_none() {
+            self.first = Some(chain);
+        }
+        None
+    }
+}
+
+/// Sets the per-element flags of a complete path and the chain's verdict.
+fn finish(
+    purpose: KeyPurpose,
+    certs: Vec<Certificate>,
+    mut flags: Vec<ChainStatus>,
+    end: End,
+    policy: &TrustPolicy,
+    at: OffsetDateTime,
+) -> Chain {
     let last = certs.len().saturating_sub(1);
+    let names = name_constraints::check_path(&certs);
     for (i, (cert, f)) in certs.iter().zip(flags.iter_mut()).enumerate() {
+        let position = if i == 0 {
+            Position::EndEntity
+        } else if policy.is_anchor(cert) {
+            Position::Anchor
+        } else {
+            Position::Issuer
+        };
+        f.insert(extensions::check(cert, position));
+        if let Some(n) = names.get(i) {
+            f.insert(*n);
+        }
         if !cert.is_valid_at(at) {
             f.insert(ChainStatus::NOT_TIME_VALID);
         }

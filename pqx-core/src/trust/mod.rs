@@ -7,6 +7,8 @@
 //! Windows' certificate dialogs, and a `trusted` verdict under a [`TrustPolicy`].
 
 mod chain;
+mod extensions;
+mod name_constraints;
 mod policy;
 mod revocation;
 mod status;
