@@ -198,6 +198,9 @@ pub struct TimestampCheck {
     pub authority: Option<Certificate>,
     /// The TSA chain, built at `time`.
     pub chain: Option<Chain>,
+    /// Non-fatal findings about the token (a SHA-1 imprint or TSA signature), copied into
+    /// the signature's warnings.
+    pub warnings: Vec<String>,
 }
 
 impl TimestampCheck {
@@ -218,6 +221,7 @@ impl TimestampCheck {
             time: None,
             authority: None,
             chain: None,
+            warnings: Vec::new(),
         }
     }
 }
