@@ -253,8 +253,12 @@ pub fn parse_token(token: &[u8]) -> Result<TokenInfo> {
     let accuracy = tst.accuracy.as_ref().map(|a| {
         let secs = i64::try_from(a.seconds.unwrap_or(0)).unwrap_or(i64::MAX);
         time::Duration::seconds(secs)
-            .saturating_add(time::Duration::milliseconds(i64::from(a.millis.unwrap_or(0))))
-            .saturating_add(time::Duration::microseconds(i64::from(a.micros.unwrap_or(0))))
+            .saturating_add(time::Duration::milliseconds(i64::from(
+                a.millis.unwrap_or(0),
+            )))
+            .saturating_add(time::Duration::microseconds(i64::from(
+                a.micros.unwrap_or(0),
+            )))
     });
     Ok(TokenInfo {
         time: tst.gen_time.0,

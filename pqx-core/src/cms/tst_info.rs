@@ -16,9 +16,7 @@
 //! parser.
 
 use der::asn1::{Int, ObjectIdentifier};
-use der::{
-    DecodeValue, EncodeValue, FixedTag, Header, Length, Reader, Sequence, Tag, Writer,
-};
+use der::{DecodeValue, EncodeValue, FixedTag, Header, Length, Reader, Sequence, Tag, Writer};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::Extensions;
@@ -195,24 +193,29 @@ mod tests {
     #[test]
     fn gen_time_refuses_what_rfc_3161_does_not_allow() {
         for bad in [
-            &b"20240501134512"[..],          // no Z
-            b"20240501134512+0100",          // an offset
-            b"20240501134512.Z",             // empty fraction
-            b"20240501134512.120Z",          // trailing zero (not DER)
-            b"20240501134512.0Z",            // a zero fraction is written as none
-            b"20240501134512.1234567891Z",   // finer than nanoseconds
-            b"20241301134512Z",              // month 13
-            b"20240230134512Z",              // 30 February
-            b"20240501244512Z",              // hour 24
-            b"20240501136012Z",              // minute 60
-            b"20240501134560Z",              // second 60
-            b"202405011345Z",                // no seconds
-            b"2024050113451Z",               // 13 digits
-            b"+0240501134512Z",              // a sign
-            b"20240501134512,5Z",            // a comma
+            &b"20240501134512"[..],           // no Z
+            b"20240501134512+0100",           // an offset
+            b"20240501134512.Z",              // empty fraction
+            b"20240501134512.120Z",           // trailing zero (not DER)
+            b"20240501134512.0Z",             // a zero fraction is written as none
+            b"20240501134512.1234567891Z",    // finer than nanoseconds
+            b"20241301134512Z",               // month 13
+            b"20240230134512Z",               // 30 February
+            b"20240501244512Z",               // hour 24
+            b"20240501136012Z",               // minute 60
+            b"20240501134560Z",               // second 60
+            b"202405011345Z",                 // no seconds
+            b"2024050113451Z",                // 13 digits
+            b"+0240501134512Z",               // a sign
+            b"20240501134512,5Z",             // a comma
             "２０２４0501134512Z".as_bytes(), // non-ASCII digits
         ] {
-            assert_eq!(parse_gen_time(bad), None, "{}", String::from_utf8_lossy(bad));
+            assert_eq!(
+                parse_gen_time(bad),
+                None,
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 
