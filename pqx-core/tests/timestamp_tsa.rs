@@ -952,8 +952,23 @@ fn sha1_in_a_token_is_reported_as_weak() {
         ("ts.cnf", "sha1", true),        // SHA-1 imprint
         ("ts-sha1.cnf", "sha256", true), // SHA-1 TSA signature, ESSCertID v1
     ] {
-        let (_, stamped) =
-            plain_and_stamped_with(&key, |sv| tsa().token_for(sv, config, digest, "sha1").token);
+        let mut token = Vec::new();
+        let (_, stamped) = plain_and_stamped_with(&key, |sv| {
+            token = tsa().token_for(sv, config, digest, "sha1").token;
+            token.clone()
+        });
+        // ts-sha1.cnf's token names its certificate with ESSCertID v1 (SHA-1), the others
+        // with v2: both forms must verify.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("t.der"), &token).unwrap();
+        let asn1 = String::from_utf8(
+            openssl(dir.path(), &["asn1parse", "-inform", "DER", "-in", "t.der"]).stdout,
+        )
+        .unwrap();
+        let v1 = asn1
+            .lines()
+            .any(|l| l.trim_end().ends_with(":id-smime-aa-signingCertificate"));
+        assert_eq!(v1, config == "ts-sha1.cnf", "{asn1}");
         let v = verify_bytes(
             &stamped,
             "x.pqx",

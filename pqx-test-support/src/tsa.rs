@@ -11,6 +11,13 @@
 //! time-stamping EKU (`notsa.pem`, `notsa.key`: to re-sign a token whose only fault is its
 //! signer) and an ordinary code-signing certificate ([`TsaFiles::signer_key`],
 //! [`TsaFiles::signer_chain`]: so that a CRL of that root can revoke a real signer).
+//!
+//! For the rules a TSA must follow it also issues a TSA whose time-stamping EKU is not
+//! critical (`tsa-noncritical`), a code-signing certificate that also lists time stamping
+//! (`dual`, [`DUAL_SUBJECT`]), an intermediate (`tsa-sub`) with a TSA below it (`tsa-leaf`),
+//! and on demand a self-signed TSA valid until 9999-12-31T23:59:59Z
+//! ([`TsaFiles::forever_tsa`]); [`TsaFiles::token_for`] runs `openssl ts` with one of several
+//! configurations, [`TsaFiles::forged_token`] signs a hand-made TSTInfo.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
