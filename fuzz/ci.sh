@@ -50,7 +50,7 @@ passed=0
 failed=0
 for target in $(cargo +nightly fuzz list); do
     case "$target" in
-        zip_read | opc_package | verify | mez) max_len=262144 ;;
+        zip_read | opc_package | verify | mez | verify_timestamped) max_len=262144 ;;
         *) max_len=65536 ;;
     esac
     mkdir -p "corpus/$target" "artifacts/$target"

@@ -95,7 +95,12 @@ fn report(bytes: &[u8]) {
     }
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    // Built before the first input, outside libFuzzer's per-input timeout.
+    init: {
+        base();
+    },
+    |data: &[u8]| {
     if data.starts_with(b"PK") {
         report(data);
         return;
