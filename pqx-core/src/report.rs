@@ -31,7 +31,8 @@ pub struct CertificateEntry {
     pub not_before: String,
     /// End of validity.
     pub not_after: String,
-    /// Whether this certificate chains to the trust policy with no error.
+    /// Whether this certificate chains to the trust policy with no error at the evaluation
+    /// time (now, or a trusted timestamp's time; see docs/FORMAT.md).
     pub valid: bool,
     /// The issuer's entry, `null` at the top of the chain.
     pub parent: Option<Box<CertificateEntry>>,
@@ -222,7 +223,11 @@ fn entry_for(
 
 /// The signer's entry with its chain nested as parents. Each entry's status is the OR of its
 /// own flags and those above it; `Valid` is the chain's trust (with no errors from that
-/// certificate up).
+/// certificate up). The chain is the one [`CertificatePolicy::judge`] built at the evaluation
+/// time — now, unless a valid token whose authority chains to the trust policy proved an
+/// earlier time — so an expired signer is never `Valid` on the word of an untrusted TSA.
+///
+/// [`CertificatePolicy::judge`]: crate::policy::CertificatePolicy::judge
 fn certificate_entry(check: &SignatureCheck) -> Option<CertificateEntry> {
     let signer = check.signer.as_ref()?;
     let Some(chain) = &check.chain else {

@@ -205,6 +205,9 @@ pub struct TimestampCheck {
     pub authority: Option<Certificate>,
     /// The TSA chain, built at `time`.
     pub chain: Option<Chain>,
+    /// Non-fatal findings about the token (a SHA-1 imprint or TSA signature), copied into
+    /// the signature's warnings.
+    pub warnings: Vec<String>,
 }
 
 impl TimestampCheck {
@@ -225,6 +228,7 @@ impl TimestampCheck {
             time: None,
             authority: None,
             chain: None,
+            warnings: Vec::new(),
         }
     }
 }

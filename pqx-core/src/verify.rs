@@ -320,6 +320,7 @@ fn evaluation_time(
     let verdict = (tc.status, tc.reason.clone(), tc.time);
     let trusted = tc.is_trusted();
     let own = tc.authority.as_ref() == Some(signer);
+    check.warnings.extend(tc.warnings.iter().cloned());
     check.timestamp = Some(tc);
     let t = match verdict {
         (SignatureStatus::Success, _, Some(t)) => t,
@@ -340,7 +341,12 @@ fn evaluation_time(
             "the time-stamp token is signed by the signer's own certificate: a signer cannot vouch for the time of its own signature",
         );
     }
-    if sig.signing_time > t + time::Duration::minutes(5) {
+    // Checked: `t` comes from the token (up to 9999-12-31T23:59:59.999999999Z), and past the
+    // largest representable time nothing can be later anyway.
+    let claimed_late = t
+        .checked_add(time::Duration::minutes(5))
+        .is_some_and(|limit| sig.signing_time > limit);
+    if claimed_late {
         check.warnings.push(format!(
             "the SignatureTime claims {}, after the timestamp's time {}",
             crate::certificate::format_report_time(sig.signing_time),

@@ -624,3 +624,582 @@ fn only_the_exact_timestamp_object_is_allowed_besides_the_package_object() {
         assert!(parses(&bad).is_err(), "{what} must be refused:\n{bad}");
     }
 }
+
+// ---------------------------------------------------------------- issue 15 §3: timestamps
+// never move trust they did not earn; dates from input never panic; real TSAs' tokens.
+
+/// A package signed (no timestamp) by `key`, and the same package with `token` embedded.
+fn plain_and_stamped_with(
+    key: &pqx_core::keys::SigningKey,
+    token: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> (Vec<u8>, Vec<u8>) {
+    let (plain, _) = sign_bytes(
+        &packed(),
+        "x.pqx",
+        key,
+        &SignOptions::default(),
+        &Limits::default(),
+    )
+    .unwrap();
+    let tok = token(&signature_value(&plain));
+    let xml = add_timestamp(&signature_xml(&plain), &tok, &Limits::default()).unwrap();
+    let stamped = with_signature_xml(&plain, &xml);
+    (plain, stamped)
+}
+
+fn tsa_certificate(name: &str) -> pqx_core::certificate::Certificate {
+    pqx_core::certificate::Certificate::from_pem(
+        &std::fs::read_to_string(tsa().path(&format!("{name}.pem"))).unwrap(),
+    )
+    .unwrap()
+}
+
+/// A key from the TSA folder's `NAME.key` and `NAME-chain.pem`.
+fn tsa_folder_key(name: &str) -> pqx_core::keys::SigningKey {
+    pqx_core::keys::SigningKey::from_pem_parts(
+        &std::fs::read(tsa().path(&format!("{name}.key"))).unwrap(),
+        None,
+        &std::fs::read(tsa().path(&format!("{name}-chain.pem"))).unwrap(),
+        name,
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_untrusted_timestamp_leaves_an_expired_signer_invalid_in_the_makepqx_report() {
+    let key = short_lived_key();
+    let (_, stamped) = plain_and_stamped_with(&key, |sv| {
+        tsa().token_for(sv, "ts.cnf", "sha256", "report").token
+    });
+    // The TSA's root is not trusted: the token proves no time, so a month later the signer is
+    // judged then, has expired, and the MakePQX-shaped report must not call it valid.
+    let mut only_signer = TrustPolicy::none();
+    only_signer.add_anchor(pki().root.clone());
+    let v = verify_bytes(
+        &stamped,
+        "x.pqx",
+        &VerifyOptions::with_policy(only_signer).at(month_later()),
+    )
+    .unwrap();
+    assert_eq!(v.status, SignatureStatus::InvalidCertificate, "{v:?}");
+    let report = Report::from_verification(&v);
+    let leaf = &report.certificate_status[0];
+    assert!(!leaf.valid, "{leaf:?}");
+    assert!(leaf.status.contains("NotTimeValid"), "{leaf:?}");
+    assert!(!report.signatures[0].trusted);
+
+    // The same token with the TSA trusted proves the signing time: the chain is judged at
+    // the token's time, when the leaf was valid.
+    let v = verify_bytes(
+        &stamped,
+        "x.pqx",
+        &VerifyOptions::with_policy(policy_trusting_both()).at(month_later()),
+    )
+    .unwrap();
+    assert_eq!(v.status, SignatureStatus::Success, "{v:?}");
+    let report = Report::from_verification(&v);
+    let leaf = &report.certificate_status[0];
+    assert!(leaf.valid, "{leaf:?}");
+    assert_eq!(leaf.status, "NoError");
+    assert!(report.signatures[0].trusted);
+}
+
+#[test]
+fn tokens_dated_at_the_edges_of_time_never_panic() {
+    let key = pki().signing_key();
+    let forever = tsa_certificate_path_forever();
+    let mut trusting_forever = policy_trusting_both();
+    trusting_forever.add_anchor(
+        pqx_core::certificate::Certificate::from_pem(&std::fs::read_to_string(forever).unwrap())
+            .unwrap(),
+    );
+    // A valid, trusted token dated at the very end of 9999 (the TSA's last second) moves the
+    // evaluation time there: the signer has long expired (and `t + 5 minutes` did not
+    // overflow on the way). A fraction of a second later the TSA itself has expired.
+    for (gen_time, tsa_valid) in [
+        ("99991231235959Z", true),
+        ("99991231235959.999999999Z", false),
+    ] {
+        let (_, stamped) = plain_and_stamped_with(&key, |sv| {
+            tsa().forged_token(sv, gen_time, "tsa-forever", "edge9999")
+        });
+        let v = verify_bytes(
+            &stamped,
+            "x.pqx",
+            &VerifyOptions::with_policy(trusting_forever.clone()),
+        )
+        .unwrap();
+        assert_eq!(v.status, SignatureStatus::InvalidCertificate, "{v:?}");
+        let ts = v.signatures[0].timestamp.clone().unwrap();
+        assert_eq!(ts.is_trusted(), tsa_valid, "{gen_time}: {:?}", ts.reason);
+        assert_eq!(ts.time.unwrap().year(), 9999);
+        let reason = v.signatures[0].reason.clone().unwrap();
+        assert!(reason.contains("expired on"), "{reason}");
+        if !tsa_valid {
+            assert!(reason.contains("time-stamp authority"), "{reason}");
+            continue;
+        }
+        let _ = Report::from_verification(&v).to_json();
+        // Untrusted, it moves nothing and the signer is valid now.
+        let v = verify_bytes(&stamped, "x.pqx", &VerifyOptions::default()).unwrap();
+        assert_eq!(v.status, SignatureStatus::Success, "{v:?}");
+        let _ = Report::from_verification(&v).to_json();
+    }
+    // Tokens from before the TSA existed (year 0000, 1950, 1969): the TSA is not valid yet.
+    for gen_time in ["00000101000000Z", "19500101000000Z", "19691231235959.5Z"] {
+        let (_, stamped) =
+            plain_and_stamped_with(&key, |sv| tsa().forged_token(sv, gen_time, "tsa", "edge0"));
+        let v = verify_bytes(
+            &stamped,
+            "x.pqx",
+            &VerifyOptions::with_policy(policy_trusting_both()),
+        )
+        .unwrap();
+        assert_eq!(
+            v.status,
+            SignatureStatus::InvalidCertificate,
+            "{gen_time}: {v:?}"
+        );
+        let reason = v.signatures[0].reason.clone().unwrap();
+        assert!(reason.contains("not valid yet"), "{gen_time}: {reason}");
+        let _ = Report::from_verification(&v).to_text();
+    }
+    // A genTime that is not RFC 3161's form is malformed, not a panic.
+    for gen_time in [
+        "99991231235960Z",
+        "20240501134512.50Z",
+        "20240501134512+0100",
+    ] {
+        let (_, stamped) = plain_and_stamped_with(&key, |sv| {
+            tsa().forged_token(sv, gen_time, "tsa", "edgebad")
+        });
+        let v = verify_bytes(&stamped, "x.pqx", &VerifyOptions::default()).unwrap();
+        assert_eq!(
+            v.status,
+            SignatureStatus::MalformedSignature,
+            "{gen_time}: {v:?}"
+        );
+        assert!(
+            v.signatures[0].reason.clone().unwrap().contains("TSTInfo"),
+            "{v:?}"
+        );
+    }
+}
+
+fn tsa_certificate_path_forever() -> std::path::PathBuf {
+    tsa().forever_tsa()
+}
+
+#[test]
+fn a_signature_time_at_the_largest_date_does_not_panic() {
+    let max = time::macros::datetime!(9999-12-31 23:59:59 UTC);
+    let opts = TestPkiOptions {
+        leaf_key: Some(pki().leaf_key.clone()),
+        leaf_not_after: max,
+        leaf_common_name: "pqx Test Signer Until 9999".into(),
+        ..TestPkiOptions::default()
+    };
+    let (cert, key) = pki().issue_leaf(&opts).expect("leaf");
+    let key = pqx_core::keys::SigningKey::from_parts(
+        key,
+        vec![cert, pki().intermediate.clone(), pki().root.clone()],
+    )
+    .unwrap();
+    // Signing at 9999-12-31T23:59:59 needs a policy that ignores the CA chain's own expiry;
+    // what matters is the SignatureTime such a signature carries.
+    let mut lenient = pqx_core::policy::CertificatePolicy::code_signing();
+    lenient.fatal_chain_flags = pqx_core::trust::ChainStatus::NO_ERROR;
+    let mut sign_opts = SignOptions::default().time(max);
+    sign_opts.policy = lenient;
+    let (signed, _) = sign_bytes(&packed(), "x.pqx", &key, &sign_opts, &Limits::default()).unwrap();
+    let xml = String::from_utf8(signature_xml(&signed)).unwrap();
+    assert!(xml.contains("9999-12-31T23:59:59.0+00:00"), "{xml}");
+    // The claimed time is the certificate's last second: valid, and nothing overflowed.
+    let v = verify_bytes(&signed, "x.pqx", &VerifyOptions::default()).unwrap();
+    assert_eq!(v.status, SignatureStatus::Success, "{v:?}");
+    let _ = Report::from_verification(&v).to_json();
+    // The same signature time with a timestamp from the ordinary TSA (valid now).
+    let token = tsa()
+        .token_for(&signature_value(&signed), "ts.cnf", "sha256", "maxtime")
+        .token;
+    let xml = add_timestamp(&signature_xml(&signed), &token, &Limits::default()).unwrap();
+    let v = verify_bytes(
+        &with_signature_xml(&signed, &xml),
+        "x.pqx",
+        &VerifyOptions::with_policy(policy_trusting_both()),
+    )
+    .unwrap();
+    assert_eq!(v.status, SignatureStatus::Success, "{v:?}");
+    assert!(
+        v.signatures[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("after the timestamp's time")),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn a_code_signing_certificate_that_also_lists_time_stamping_cannot_time_stamp_itself() {
+    let key = tsa_folder_key("dual");
+    let hundred_days_ago = OffsetDateTime::now_utc() - time::Duration::days(100);
+    let gen_time = format!(
+        "{:04}{:02}{:02}120000Z",
+        hundred_days_ago.year(),
+        u8::from(hundred_days_ago.month()),
+        hundred_days_ago.day()
+    );
+    let (_, stamped) =
+        plain_and_stamped_with(&key, |sv| tsa().forged_token(sv, &gen_time, "dual", "dual"));
+    // Revoked an hour ago by a CRL of its root, which the policy trusts.
+    let mut policy = policy_trusting_both();
+    let serial = String::from_utf8(
+        openssl(
+            tsa().dir(),
+            &["x509", "-in", "dual.pem", "-noout", "-serial"],
+        )
+        .stdout,
+    )
+    .unwrap()
+    .trim()
+    .trim_start_matches("serial=")
+    .to_owned();
+    policy
+        .add_crl(&tsa::crl_revoking(
+            &tsa().path("tsa-root.key"),
+            &tsa().root(),
+            &serial,
+            tsa::DUAL_SUBJECT,
+            OffsetDateTime::now_utc() - time::Duration::hours(1),
+        ))
+        .unwrap();
+    let v = verify_bytes(&stamped, "x.pqx", &VerifyOptions::with_policy(policy)).unwrap();
+    assert_eq!(v.status, SignatureStatus::InvalidCertificate, "{v:?}");
+    assert!(!v.is_trusted());
+    let ts = v.signatures[0].timestamp.clone().unwrap();
+    assert!(!ts.is_valid(), "{ts:?}");
+    let reason = v.signatures[0].reason.clone().unwrap();
+    assert!(reason.contains("time-stamping authority"), "{reason}");
+}
+
+#[test]
+fn a_tsa_whose_time_stamping_eku_is_not_critical_is_refused_as_openssl_refuses_it() {
+    let key = pki().signing_key();
+    let dir = tempfile::tempdir().unwrap();
+    let now = OffsetDateTime::now_utc();
+    let gen_time = format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    std::fs::write(dir.path().join("tsa-root.pem"), tsa().root_pem()).unwrap();
+    for (signer, ok) in [("tsa", true), ("tsa-noncritical", false)] {
+        let mut token = Vec::new();
+        let (plain, stamped) = plain_and_stamped_with(&key, |sv| {
+            token = tsa().forged_token(sv, &gen_time, signer, "noncrit");
+            token.clone()
+        });
+        let v = verify_bytes(
+            &stamped,
+            "x.pqx",
+            &VerifyOptions::with_policy(policy_trusting_both()),
+        )
+        .unwrap();
+        if ok {
+            assert_eq!(v.status, SignatureStatus::Success, "{v:?}");
+        } else {
+            assert_eq!(v.status, SignatureStatus::InvalidCertificate, "{v:?}");
+            let reason = v.signatures[0].reason.clone().unwrap();
+            assert!(reason.contains("must be critical"), "{reason}");
+        }
+        // openssl ts -verify agrees, both ways.
+        std::fs::write(dir.path().join("tok.der"), &token).unwrap();
+        std::fs::write(dir.path().join("sv.bin"), signature_value(&plain)).unwrap();
+        let out = Command::new("openssl")
+            .args([
+                "ts",
+                "-verify",
+                "-in",
+                "tok.der",
+                "-token_in",
+                "-data",
+                "sv.bin",
+                "-CAfile",
+                "tsa-root.pem",
+            ])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.success(),
+            ok,
+            "openssl ts -verify for {signer}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn sha1_in_a_token_is_reported_as_weak() {
+    let key = pki().signing_key();
+    for (config, digest, weak) in [
+        ("ts.cnf", "sha256", false),
+        ("ts.cnf", "sha1", true),        // SHA-1 imprint
+        ("ts-sha1.cnf", "sha256", true), // SHA-1 TSA signature, ESSCertID v1
+    ] {
+        let mut token = Vec::new();
+        let (_, stamped) = plain_and_stamped_with(&key, |sv| {
+            token = tsa().token_for(sv, config, digest, "sha1").token;
+            token.clone()
+        });
+        // ts-sha1.cnf's token names its certificate with ESSCertID v1 (SHA-1), the others
+        // with v2: both forms must verify.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("t.der"), &token).unwrap();
+        let asn1 = String::from_utf8(
+            openssl(dir.path(), &["asn1parse", "-inform", "DER", "-in", "t.der"]).stdout,
+        )
+        .unwrap();
+        let v1 = asn1
+            .lines()
+            .any(|l| l.trim_end().ends_with(":id-smime-aa-signingCertificate"));
+        assert_eq!(v1, config == "ts-sha1.cnf", "{asn1}");
+        let v = verify_bytes(
+            &stamped,
+            "x.pqx",
+            &VerifyOptions::with_policy(policy_trusting_both()),
+        )
+        .unwrap();
+        assert_eq!(
+            v.status,
+            SignatureStatus::Success,
+            "{config} {digest}: {v:?}"
+        );
+        let warned = v.signatures[0]
+            .warnings
+            .iter()
+            .any(|w| w == pqx_core::cms::timestamp::WEAK_TOKEN_WARNING);
+        assert_eq!(warned, weak, "{config} {digest}: {v:?}");
+        assert_eq!(
+            v.warnings.iter().any(|w| w.contains("SHA-1")),
+            weak,
+            "{config} {digest}: {v:?}"
+        );
+    }
+}
+
+/// `openssl ts -reply -in RESPONSE -text`, as `field: value` lines.
+fn openssl_reply_text(dir: &std::path::Path, response: &str) -> Vec<(String, String)> {
+    // No configuration file: the default one names some OIDs (1.2.3.4.1 = "tsa_policy1").
+    let out = Command::new("openssl")
+        .args(["ts", "-reply", "-in", response, "-text"])
+        .env("OPENSSL_CONF", "/dev/null")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut fields = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if let Some((k, v)) = line.split_once(": ") {
+            fields.push((k.trim().to_owned(), v.trim().to_owned()));
+        } else if line.trim_end() == "Message data:" {
+            let mut hex = String::new();
+            while let Some(l) = lines.peek().filter(|l| l.starts_with("    ")) {
+                // "    0000 - 9b 71 d2 24 ...-5d 96   .q.$" : the bytes between " - " and "   ".
+                let bytes = l.split(" - ").nth(1).unwrap_or("");
+                let bytes = bytes.split("   ").next().unwrap_or("");
+                hex.push_str(&bytes.replace(['-', ' '], ""));
+                lines.next();
+            }
+            fields.push(("Message data".into(), hex.to_ascii_uppercase()));
+        }
+    }
+    fields
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no {name} in {fields:?}"))
+}
+
+/// "Oct  8 15:40:32.123 2024 GMT", as `openssl ts -text` prints genTime.
+fn openssl_time(text: &str) -> OffsetDateTime {
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    let [mon, day, hms, year, "GMT"] = parts.as_slice() else {
+        panic!("unexpected openssl time {text:?}")
+    };
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = months.iter().position(|m| m == mon).unwrap() as u8 + 1;
+    let (hms, frac) = hms.split_once('.').unwrap_or((hms, ""));
+    let mut it = hms.split(':').map(|x| x.parse::<u8>().unwrap());
+    let (h, m, s) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
+    let nanos = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<9}").parse().unwrap()
+    };
+    time::PrimitiveDateTime::new(
+        time::Date::from_calendar_date(
+            year.parse().unwrap(),
+            time::Month::try_from(month).unwrap(),
+            day.parse().unwrap(),
+        )
+        .unwrap(),
+        time::Time::from_hms_nano(h, m, s, nanos).unwrap(),
+    )
+    .assume_utc()
+}
+
+/// Checks pqx's reading of a `TimeStampResp` file against `openssl ts -reply -text`: time
+/// (fraction included), imprint and its digest, serial, policy, nonce, accuracy and the
+/// number of certificates (`openssl pkcs7 -print_certs`).
+fn assert_token_reads_as_openssl_reads_it(dir: &std::path::Path, response: &str) {
+    use pqx_core::cms::timestamp::{parse_token, token_from_response};
+    let der = std::fs::read(dir.join(response)).unwrap();
+    let token = token_from_response(&der).unwrap();
+    let info = parse_token(&token).unwrap_or_else(|e| panic!("{response}: {e}"));
+    let f = openssl_reply_text(dir, response);
+    assert_eq!(
+        info.time,
+        openssl_time(field(&f, "Time stamp")),
+        "{response}"
+    );
+    assert_eq!(info.policy, field(&f, "Policy OID"), "{response}");
+    assert_eq!(hex::encode_upper(&info.imprint), field(&f, "Message data"));
+    let alg = field(&f, "Hash Algorithm");
+    assert_eq!(
+        info.imprint_digest.map(|d| d.name().to_owned()),
+        Some(alg.to_owned()),
+        "{response}"
+    );
+    // openssl prints the serial as 0x + hex of the value (no leading zero byte).
+    let serial = field(&f, "Serial number").trim_start_matches("0x");
+    assert_eq!(
+        info.serial.trim_start_matches('0'),
+        serial.trim_start_matches('0')
+    );
+    match field(&f, "Nonce") {
+        "unspecified" => assert_eq!(info.nonce, None),
+        n => assert_eq!(
+            info.nonce.as_deref().map(|x| x.trim_start_matches('0')),
+            Some(n.trim_start_matches("0x").trim_start_matches('0'))
+        ),
+    }
+    // "Accuracy: 0x01 seconds, 0x01F4 millis, 0x64 micros" (or "unspecified").
+    let acc = field(&f, "Accuracy");
+    if acc == "unspecified" {
+        assert_eq!(info.accuracy, None);
+    } else {
+        let unit = |u: &str| -> i64 {
+            acc.split(", ")
+                .find(|p| p.ends_with(u))
+                .and_then(|p| p.split(' ').next())
+                .filter(|v| *v != "unspecified")
+                .map(|v| i64::from_str_radix(v.trim_start_matches("0x"), 16).unwrap())
+                .unwrap_or(0)
+        };
+        let expected = time::Duration::seconds(unit("seconds"))
+            + time::Duration::milliseconds(unit("millis"))
+            + time::Duration::microseconds(unit("micros"));
+        assert_eq!(info.accuracy, Some(expected), "{response}: {acc}");
+    }
+    assert_eq!(info.ordering, field(&f, "Ordering") == "yes", "{response}");
+    std::fs::write(dir.join("certs.tok"), &token).unwrap();
+    let certs = openssl(
+        dir,
+        &[
+            "pkcs7",
+            "-inform",
+            "DER",
+            "-in",
+            "certs.tok",
+            "-print_certs",
+        ],
+    );
+    let n = String::from_utf8_lossy(&certs.stdout)
+        .matches("-----BEGIN CERTIFICATE-----")
+        .count();
+    assert_eq!(info.certificates.len(), n, "{response}");
+}
+
+#[test]
+fn fractional_gen_time_from_openssl_clock_precision_digits_is_accepted() {
+    let key = pki().signing_key();
+    let mut response = Vec::new();
+    let (_, stamped) = plain_and_stamped_with(&key, |sv| {
+        let t = tsa().token_for(sv, "ts-precise.cnf", "sha256", "precise");
+        response = t.response;
+        t.token
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("precise.tsr"), &response).unwrap();
+    assert_token_reads_as_openssl_reads_it(dir.path(), "precise.tsr");
+    let f = openssl_reply_text(dir.path(), "precise.tsr");
+    let openssl_says = openssl_time(field(&f, "Time stamp"));
+    let v = verify_bytes(
+        &stamped,
+        "x.pqx",
+        &VerifyOptions::with_policy(policy_trusting_both()),
+    )
+    .unwrap();
+    assert_eq!(v.status, SignatureStatus::Success, "{v:?}");
+    let ts = v.signatures[0].timestamp.clone().unwrap();
+    assert!(ts.is_trusted());
+    // The evaluation time is the token's, fraction included (a 1-in-1000 chance that the
+    // clock was on a whole second; then openssl prints no fraction either).
+    assert_eq!(ts.time, Some(openssl_says));
+    assert!(
+        field(&f, "Time stamp").contains('.') || openssl_says.millisecond() == 0,
+        "{f:?}"
+    );
+}
+
+#[test]
+fn a_tsa_certificate_issued_by_an_intermediate_in_the_token_is_accepted() {
+    let key = short_lived_key();
+    let (_, stamped) = plain_and_stamped_with(&key, |sv| {
+        tsa()
+            .token_for(sv, "ts-intermediate.cnf", "sha256", "inter")
+            .token
+    });
+    let v = verify_bytes(
+        &stamped,
+        "x.pqx",
+        &VerifyOptions::with_policy(policy_trusting_both()).at(month_later()),
+    )
+    .unwrap();
+    assert_eq!(v.status, SignatureStatus::Success, "{v:?}");
+    let ts = v.signatures[0].timestamp.clone().unwrap();
+    assert!(ts.is_trusted(), "{ts:?}");
+    assert_eq!(ts.authority, Some(tsa_certificate("tsa-leaf")));
+    assert_eq!(ts.chain.unwrap().elements.len(), 3);
+}
+
+#[test]
+fn tokens_of_public_tsas_read_as_openssl_reads_them() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tsa");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".tsr") {
+            // A scratch folder: the check writes files next to the response.
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::copy(data.join(&name), dir.path().join(&name)).unwrap();
+            assert_token_reads_as_openssl_reads_it(dir.path(), &name);
+            seen += 1;
+        }
+    }
+    assert!(seen >= 3, "the fixtures are missing");
+}

@@ -11,6 +11,13 @@
 //! time-stamping EKU (`notsa.pem`, `notsa.key`: to re-sign a token whose only fault is its
 //! signer) and an ordinary code-signing certificate ([`TsaFiles::signer_key`],
 //! [`TsaFiles::signer_chain`]: so that a CRL of that root can revoke a real signer).
+//!
+//! For the rules a TSA must follow it also issues a TSA whose time-stamping EKU is not
+//! critical (`tsa-noncritical`), a code-signing certificate that also lists time stamping
+//! (`dual`, [`DUAL_SUBJECT`]), an intermediate (`tsa-sub`) with a TSA below it (`tsa-leaf`),
+//! and on demand a self-signed TSA valid until 9999-12-31T23:59:59Z
+//! ([`TsaFiles::forever_tsa`]); [`TsaFiles::token_for`] runs `openssl ts` with one of several
+//! configurations, [`TsaFiles::forged_token`] signs a hand-made TSTInfo.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -21,6 +28,38 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 use time::OffsetDateTime;
+
+/// The OpenSSL subject of the code-signing certificate that also lists time stamping
+/// (non-critically) in its EKU: a signer that must not be able to time-stamp itself.
+pub const DUAL_SUBJECT: &str = "/O=pqx test/CN=pqx Test Dual-Use Signer";
+
+/// A token and the `TimeStampResp` it came in.
+pub struct Token {
+    /// The DER `TimeStampToken`.
+    pub token: Vec<u8>,
+    /// The DER `TimeStampResp`.
+    pub response: Vec<u8>,
+}
+
+/// A DER TLV with a short or long definite length.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let len = content.len();
+    let mut out = vec![tag];
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .iter()
+            .copied()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
 
 /// The subject pqx reports for the TSA certificate (.NET form), so that tests can check
 /// which authority pqx says made a token.
@@ -68,7 +107,13 @@ impl TsaFiles {
              [notsa]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
              extendedKeyUsage=codeSigning\n\
              [codesign]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
-             extendedKeyUsage=codeSigning\nsubjectKeyIdentifier=hash\n",
+             extendedKeyUsage=codeSigning\nsubjectKeyIdentifier=hash\n\
+             [tsa_noncritical]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+             extendedKeyUsage=timeStamping\nsubjectKeyIdentifier=hash\n\
+             [dual]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+             extendedKeyUsage=codeSigning,timeStamping\nsubjectKeyIdentifier=hash\n\
+             [subca]\nbasicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n\
+             subjectKeyIdentifier=hash\n",
         )
         .unwrap();
         openssl(
@@ -93,10 +138,34 @@ impl TsaFiles {
                 "keyUsage=critical,keyCertSign,cRLSign",
             ],
         );
-        for (name, section, subject) in [
-            ("tsa", "tsa", "/O=pqx test/CN=pqx Test TSA"),
-            ("notsa", "notsa", "/O=pqx test/CN=pqx Test Not A TSA"),
-            ("signer", "codesign", SIGNER_SUBJECT),
+        for (name, section, subject, issuer) in [
+            ("tsa", "tsa", "/O=pqx test/CN=pqx Test TSA", "tsa-root"),
+            (
+                "notsa",
+                "notsa",
+                "/O=pqx test/CN=pqx Test Not A TSA",
+                "tsa-root",
+            ),
+            ("signer", "codesign", SIGNER_SUBJECT, "tsa-root"),
+            (
+                "tsa-noncritical",
+                "tsa_noncritical",
+                "/O=pqx test/CN=pqx Test TSA Non-Critical EKU",
+                "tsa-root",
+            ),
+            ("dual", "dual", DUAL_SUBJECT, "tsa-root"),
+            (
+                "tsa-sub",
+                "subca",
+                "/O=pqx test/CN=pqx Test TSA Intermediate",
+                "tsa-root",
+            ),
+            (
+                "tsa-leaf",
+                "tsa",
+                "/O=pqx test/CN=pqx Test TSA Below An Intermediate",
+                "tsa-sub",
+            ),
         ] {
             openssl(
                 d,
@@ -122,9 +191,9 @@ impl TsaFiles {
                     "-in",
                     &format!("{name}.csr"),
                     "-CA",
-                    "tsa-root.pem",
+                    &format!("{issuer}.pem"),
                     "-CAkey",
-                    "tsa-root.key",
+                    &format!("{issuer}.key"),
                     "-CAcreateserial",
                     "-days",
                     "20",
@@ -144,17 +213,205 @@ impl TsaFiles {
         ]
         .concat();
         std::fs::write(d.join("signer-chain.pem"), chain).unwrap();
+        let cat = |files: &[&str]| -> String {
+            files
+                .iter()
+                .map(|f| std::fs::read_to_string(d.join(f)).unwrap())
+                .collect()
+        };
+        std::fs::write(d.join("dual-chain.pem"), cat(&["dual.pem", "tsa-root.pem"])).unwrap();
+        std::fs::write(
+            d.join("tsa-sub-chain.pem"),
+            cat(&["tsa-sub.pem", "tsa-root.pem"]),
+        )
+        .unwrap();
         std::fs::write(d.join("tsaserial"), "01\n").unwrap();
-        let conf = format!(
-            "[tsa]\ndefault_tsa = tsa_config1\n[tsa_config1]\ndir = {}\nserial = $dir/tsaserial\n\
-             crypto_device = builtin\nsigner_cert = $dir/tsa.pem\ncerts = $dir/tsa-root.pem\n\
-             signer_key = $dir/tsa.key\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\n\
-             digests = sha256, sha384, sha512\naccuracy = secs:1\nordering = no\ntsa_name = yes\n\
-             ess_cert_id_chain = no\ness_cert_id_alg = sha256\n",
-            d.display()
-        );
-        std::fs::write(d.join("ts.cnf"), conf).unwrap();
+        let conf = |signer: &str, certs: &str, extra: &str| {
+            format!(
+                "[tsa]\ndefault_tsa = tsa_config1\n[tsa_config1]\ndir = {}\nserial = $dir/tsaserial\n\
+                 crypto_device = builtin\nsigner_cert = $dir/{signer}.pem\ncerts = $dir/{certs}\n\
+                 signer_key = $dir/{signer}.key\ndefault_policy = 1.2.3.4.1\n\
+                 digests = sha1, sha256, sha384, sha512\naccuracy = secs:1\nordering = no\ntsa_name = yes\n\
+                 ess_cert_id_chain = no\n{extra}",
+                d.display()
+            )
+        };
+        let sha256 = "signer_digest = sha256\ness_cert_id_alg = sha256\n";
+        std::fs::write(d.join("ts.cnf"), conf("tsa", "tsa-root.pem", sha256)).unwrap();
+        std::fs::write(
+            d.join("ts-precise.cnf"),
+            conf(
+                "tsa",
+                "tsa-root.pem",
+                &format!("{sha256}clock_precision_digits = 3\naccuracy = secs:1, millisecs:500, microsecs:100\n"),
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("ts-sha1.cnf"),
+            conf(
+                "tsa",
+                "tsa-root.pem",
+                "signer_digest = sha1\ness_cert_id_alg = sha1\n",
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("ts-intermediate.cnf"),
+            conf("tsa-leaf", "tsa-sub-chain.pem", sha256),
+        )
+        .unwrap();
         TsaFiles { dir }
+    }
+
+    /// A DER `TimeStampToken` for `message` from `openssl ts -reply` with the configuration
+    /// `config` (`ts.cnf`; `ts-precise.cnf`: `clock_precision_digits = 3` and an accuracy with
+    /// milliseconds and microseconds; `ts-sha1.cnf`: SHA-1 signature and ESSCertID v1;
+    /// `ts-intermediate.cnf`: a TSA certificate issued by an intermediate, which the token
+    /// carries), the request's imprint made with `digest` (`sha256`, `sha1`, …). Returns the
+    /// token and the whole response.
+    pub fn token_for(&self, message: &[u8], config: &str, digest: &str, tag: &str) -> Token {
+        let d = self.dir.path();
+        let _one_at_a_time = serial_lock();
+        std::fs::write(self.path(&format!("{tag}.msg")), message).unwrap();
+        openssl(
+            d,
+            &[
+                "ts",
+                "-query",
+                "-data",
+                &format!("{tag}.msg"),
+                &format!("-{digest}"),
+                "-cert",
+                "-out",
+                &format!("{tag}.tsq"),
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "ts",
+                "-reply",
+                "-config",
+                config,
+                "-queryfile",
+                &format!("{tag}.tsq"),
+                "-out",
+                &format!("{tag}.tsr"),
+            ],
+        );
+        let response = std::fs::read(self.path(&format!("{tag}.tsr"))).unwrap();
+        openssl(
+            d,
+            &[
+                "ts",
+                "-reply",
+                "-in",
+                &format!("{tag}.tsr"),
+                "-token_out",
+                "-out",
+                &format!("{tag}.tok"),
+            ],
+        );
+        Token {
+            token: std::fs::read(self.path(&format!("{tag}.tok"))).unwrap(),
+            response,
+        }
+    }
+
+    /// A token for `message` whose TSTInfo is written here by hand — `genTime` is the
+    /// `GeneralizedTime` value `gen_time` verbatim (`99991231235959Z`, `20240501134512.5Z`,
+    /// …), the imprint SHA-256 — signed by the certificate `signer` of this folder (`tsa`,
+    /// `tsa-forever`, `dual`, `tsa-noncritical`, …) with `openssl cms -sign -cades` (ESS
+    /// signing-certificate-v2), carrying `signer` and the root. The way to get a token with a
+    /// time or a signer no TSA would produce.
+    pub fn forged_token(&self, message: &[u8], gen_time: &str, signer: &str, tag: &str) -> Vec<u8> {
+        let d = self.dir.path();
+        std::fs::write(self.path(&format!("{tag}.msg")), message).unwrap();
+        let digest = openssl(d, &["dgst", "-sha256", "-binary", &format!("{tag}.msg")]).stdout;
+        let sha256 = [
+            0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+            0x00,
+        ];
+        let tst = tlv(
+            0x30,
+            &[
+                tlv(0x02, &[1]),
+                tlv(0x06, &[0x2a, 0x03, 0x04, 0x01]),
+                tlv(0x30, &[sha256.to_vec(), tlv(0x04, &digest)].concat()),
+                tlv(0x02, &[0x2a]),
+                tlv(0x18, gen_time.as_bytes()),
+            ]
+            .concat(),
+        );
+        std::fs::write(self.path(&format!("{tag}.tst")), tst).unwrap();
+        openssl(
+            d,
+            &[
+                "cms",
+                "-sign",
+                "-binary",
+                "-nodetach",
+                "-cades",
+                "-nosmimecap",
+                "-econtent_type",
+                "1.2.840.113549.1.9.16.1.4",
+                "-in",
+                &format!("{tag}.tst"),
+                "-signer",
+                &format!("{signer}.pem"),
+                "-inkey",
+                &format!("{signer}.key"),
+                "-certfile",
+                "tsa-root.pem",
+                "-outform",
+                "DER",
+                "-out",
+                &format!("{tag}.{signer}.tok"),
+            ],
+        );
+        std::fs::read(self.path(&format!("{tag}.{signer}.tok"))).unwrap()
+    }
+
+    /// A self-signed TSA certificate (`tsa-forever.pem`, `tsa-forever.key`) with the
+    /// time-stamping EKU critical and alone, valid from 1970 to 9999-12-31T23:59:59Z (made
+    /// with `openssl ca -selfsign`, the one OpenSSL 3.0 command that sets exact dates): an
+    /// authority that is valid at the largest time a token can name. Made on first use.
+    pub fn forever_tsa(&self) -> PathBuf {
+        static MADE: OnceLock<()> = OnceLock::new();
+        let d = self.dir.path();
+        MADE.get_or_init(|| {
+            std::fs::write(d.join("forever-index.txt"), "").unwrap();
+            std::fs::write(
+                d.join("forever-ca.cnf"),
+                format!(
+                    "[ca]\ndefault_ca = CA_default\n[CA_default]\ndir = {}\ndatabase = $dir/forever-index.txt\n\
+                     new_certs_dir = $dir\nserial = $dir/forever.srl\ndefault_md = sha256\n\
+                     policy = any\nunique_subject = no\n[any]\norganizationName = optional\ncommonName = supplied\n",
+                    d.display()
+                ),
+            )
+            .unwrap();
+            std::fs::write(d.join("forever.srl"), "1000\n").unwrap();
+            openssl(
+                d,
+                &[
+                    "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    "tsa-forever.key", "-out", "tsa-forever.csr", "-subj",
+                    "/O=pqx test/CN=pqx Test TSA Until 9999",
+                ],
+            );
+            openssl(
+                d,
+                &[
+                    "ca", "-batch", "-notext", "-config", "forever-ca.cnf", "-selfsign",
+                    "-keyfile", "tsa-forever.key", "-in", "tsa-forever.csr", "-startdate",
+                    "19700101000000Z", "-enddate", "99991231235959Z", "-extfile", "ext.cnf",
+                    "-extensions", "tsa", "-out", "tsa-forever.pem",
+                ],
+            );
+        });
+        self.path("tsa-forever.pem")
     }
 
     /// The TSA's folder, for tests that run their own `openssl` steps with its files (hold

@@ -123,8 +123,113 @@ fn run(corpus: &Path, work: &Path) -> BoxResult<()> {
     }
 
     std::fs::create_dir_all(work)?;
+    timestamped_seeds(corpus, work, &packed, &key)?;
     std::fs::write(work.join("leaf-key.pem"), pki.leaf_key_pkcs8_pem())?;
     std::fs::write(work.join("chain.pem"), pki.chain_pem())?;
+    Ok(())
+}
+
+/// Runs `openssl ARGS` in `dir`; an error with its output when it fails.
+fn openssl(dir: &Path, args: &[&str]) -> BoxResult<()> {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()?;
+    if !out.status.success() {
+        return Err(format!(
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Seeds of `verify_timestamped`: packages signed with an RFC 3161 token from a throw-away
+/// `openssl ts` authority (whole seconds; milliseconds, `clock_precision_digits = 3`; SHA-1
+/// signature and ESSCertID v1) and the tokens alone. Skipped, with a note, without `openssl`.
+fn timestamped_seeds(
+    corpus: &Path,
+    work: &Path,
+    packed: &[u8],
+    key: &pqx_core::keys::SigningKey,
+) -> BoxResult<()> {
+    let dir = work.join("tsa");
+    std::fs::create_dir_all(&dir)?;
+    if openssl(&dir, &["version"]).is_err() {
+        eprintln!("pqx-fuzz-seed: no openssl; verify_timestamped starts without tokens");
+        return Ok(());
+    }
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "[tsa]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+         extendedKeyUsage=critical,timeStamping\n",
+    )?;
+    openssl(
+        &dir,
+        &[
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "root.key", "-out",
+            "root.pem", "-days", "3650", "-subj", "/CN=seed TSA root",
+        ],
+    )?;
+    openssl(
+        &dir,
+        &[
+            "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "tsa.key", "-out",
+            "tsa.csr", "-subj", "/CN=seed TSA",
+        ],
+    )?;
+    openssl(
+        &dir,
+        &[
+            "x509", "-req", "-in", "tsa.csr", "-CA", "root.pem", "-CAkey", "root.key",
+            "-CAcreateserial", "-days", "3650", "-extfile", "ext.cnf", "-extensions", "tsa",
+            "-out", "tsa.pem",
+        ],
+    )?;
+    std::fs::write(dir.join("serial"), "01\n")?;
+    let limits = Limits::default();
+    for (name, extra) in [
+        ("seconds", "signer_digest = sha256\ness_cert_id_alg = sha256\n"),
+        (
+            "millis",
+            "signer_digest = sha256\ness_cert_id_alg = sha256\nclock_precision_digits = 3\n",
+        ),
+        ("sha1", "signer_digest = sha1\ness_cert_id_alg = sha1\n"),
+    ] {
+        let conf = format!(
+            "[tsa]\ndefault_tsa = t\n[t]\ndir = {}\nserial = $dir/serial\ncrypto_device = builtin\n\
+             signer_cert = $dir/tsa.pem\ncerts = $dir/root.pem\nsigner_key = $dir/tsa.key\n\
+             default_policy = 1.2.3.4.1\ndigests = sha1, sha256, sha384, sha512\n\
+             accuracy = secs:1, millisecs:500, microsecs:100\nordering = yes\ntsa_name = yes\n{extra}",
+            dir.display()
+        );
+        std::fs::write(dir.join(format!("{name}.cnf")), conf)?;
+        let tsa_dir = dir.clone();
+        let config = format!("{name}.cnf");
+        let timestamper = move |request: &pqx_core::cms::TimestampRequest| {
+            let fail = |e: Box<dyn std::error::Error>| pqx_core::Error::Timestamp(e.to_string());
+            std::fs::write(tsa_dir.join("q.tsq"), request.der())
+                .map_err(|e| fail(e.into()))?;
+            openssl(
+                &tsa_dir,
+                &[
+                    "ts", "-reply", "-config", &config, "-queryfile", "q.tsq", "-token_out",
+                    "-out", "q.tok",
+                ],
+            )
+            .map_err(fail)?;
+            std::fs::read(tsa_dir.join("q.tok")).map_err(|e| fail(e.into()))
+        };
+        let options = SignOptions::default().timestamper(std::sync::Arc::new(timestamper));
+        let (signed, outcome) = sign_bytes(packed, "seed.pqx", key, &options, &limits)?;
+        put(corpus, "verify_timestamped", &format!("{name}.pqx"), &signed)?;
+        put(corpus, "verify", &format!("timestamped-{name}.pqx"), &signed)?;
+        if outcome.timestamp.is_some() {
+            let token = std::fs::read(dir.join("q.tok"))?;
+            put(corpus, "verify_timestamped", &format!("{name}.tok"), &token)?;
+        }
+    }
     Ok(())
 }
 

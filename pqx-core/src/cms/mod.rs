@@ -13,6 +13,7 @@
 //! signer_info  verifying one SignerInfo (the cms crate builds, it does not verify)
 //! detached     build + verify a detached SignedData over the .pqx bytes
 //! timestamp    RFC 3161 requests, responses and tokens; the `Timestamper` hook
+//! tst_info     TSTInfo with genTime's fractional seconds (x509-tsp refuses them)
 //! http         the blocking HTTP client for time-stamping authorities (feature
 //!              `timestamp-client`, never on wasm)
 //! ```
@@ -25,6 +26,7 @@ pub mod http;
 mod signer;
 pub mod signer_info;
 pub mod timestamp;
+pub mod tst_info;
 
 pub use detached::{sign_detached, verify_detached};
 pub use timestamp::{TimestampCheck, TimestampRequest, Timestamper, VerifiedToken};

@@ -22,7 +22,9 @@
 //! [`Error::UnsupportedAlgorithm`].
 
 use super::algorithm::{digest_from_oid, digest_oid};
-use super::signer_info::{parse_signed_data, to_offset, verify_signer_detailed, SignerFailure};
+use super::signer_info::{
+    embedded_certificates, parse_signed_data, verify_signer_detailed, SignerFailure,
+};
 use crate::certificate::Certificate;
 use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
@@ -37,11 +39,17 @@ use der::{Any, Decode, Encode, Tag, Tagged};
 use rand_core::RngCore;
 use spki::AlgorithmIdentifier;
 use time::OffsetDateTime;
-use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion, TstInfo};
+use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion};
+
+use super::tst_info::TstInfo;
 
 /// `id-ct-TSTInfo` (RFC 3161 §2.4.2): the eContentType of every time-stamp token.
 pub const ID_CT_TST_INFO: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
+
+/// The warning a token with a SHA-1 imprint or a SHA-1 TSA signature gets: SHA-1 is as weak
+/// in a token as anywhere else (a collision would let the token vouch for another signature).
+pub const WEAK_TOKEN_WARNING: &str = "the timestamp uses SHA-1, which is weak";
 
 /// Largest token accepted (a token with a TSA chain is 3–10 KiB).
 pub const MAX_TOKEN_SIZE: usize = crate::limits::MAX_TIMESTAMP_TOKEN_SIZE;
@@ -133,35 +141,7 @@ impl TimestampRequest {
     /// certificate with the time-stamping EKU. The TSA's chain is judged at verification
     /// time, under the verifier's trust policy.
     pub fn accept_response(&self, response: &[u8]) -> Result<Vec<u8>> {
-        if response.len() > MAX_TOKEN_SIZE {
-            return Err(ts_err(format!(
-                "the response has {} bytes (limit {MAX_TOKEN_SIZE})",
-                response.len()
-            )));
-        }
-        let resp = TimeStampResp::from_der(response)
-            .map_err(|e| ts_err(format!("not a DER TimeStampResp: {e}")))?;
-        match resp.status.status {
-            PkiStatus::Accepted | PkiStatus::GrantedWithMods => {}
-            other => {
-                let text: Vec<String> = resp
-                    .status
-                    .status_string
-                    .iter()
-                    .flatten()
-                    .map(|s| s.as_str().to_owned())
-                    .collect();
-                return Err(ts_err(format!(
-                    "the TSA refused the request: status {other:?}{}{}",
-                    if text.is_empty() { "" } else { ": " },
-                    text.join("; ")
-                )));
-            }
-        }
-        let token = resp
-            .time_stamp_token
-            .ok_or_else(|| ts_err("the TSA granted the request but sent no token"))?;
-        let token_der = token.to_der().map_err(|e| ts_err(e.to_string()))?;
+        let token_der = token_from_response(response)?;
         let opened = open_token(&token_der).map_err(|f| f.error)?;
         if opened.digest != self.digest || opened.imprint != self.imprint {
             return Err(ts_err(
@@ -189,6 +169,8 @@ pub struct VerifiedToken {
     pub certificates: Vec<Certificate>,
     /// The digest of the message imprint.
     pub digest: DigestAlgorithm,
+    /// The digest the TSA signed with (its SignerInfo's digest algorithm).
+    pub signer_digest: DigestAlgorithm,
     /// The hashed message of the imprint.
     pub imprint: Vec<u8>,
     /// The TSA's serial number of the token (upper-case hex).
@@ -198,23 +180,55 @@ pub struct VerifiedToken {
     nonce: Option<Int>,
 }
 
-/// Parses and verifies a token's CMS structure and signature and the TSA's EKU; does not
-/// look at the imprint's meaning or the chain.
-fn open_token(token: &[u8]) -> std::result::Result<VerifiedToken, SignerFailure> {
+/// What a token says, read without verifying anything: for inspecting tokens (and for
+/// interoperability tests with other TSAs' tokens, whatever their signature algorithm).
+/// Never a reason to trust a time — [`check_token`] decides that.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TokenInfo {
+    /// `genTime`, fractional seconds included.
+    pub time: OffsetDateTime,
+    /// The OID of the message imprint's digest.
+    pub imprint_digest_oid: String,
+    /// The message imprint's digest, when pqx knows it.
+    pub imprint_digest: Option<DigestAlgorithm>,
+    /// The hashed message of the imprint.
+    pub imprint: Vec<u8>,
+    /// The TSA's serial number of the token (upper-case hex of the DER integer's bytes).
+    pub serial: String,
+    /// The TSA policy OID.
+    pub policy: String,
+    /// The nonce (upper-case hex), when the request had one.
+    pub nonce: Option<String>,
+    /// The accuracy, when the TSA states one.
+    pub accuracy: Option<time::Duration>,
+    /// The `ordering` flag.
+    pub ordering: bool,
+    /// The certificates the token carries (none when the request did not ask for them).
+    pub certificates: Vec<Certificate>,
+}
+
+/// The parsed parts of a token: its SignedData, the TSTInfo's DER and the TSTInfo.
+struct TokenParts {
+    signed_data: cms::signed_data::SignedData,
+    tst_der: Vec<u8>,
+    tst: TstInfo,
+}
+
+/// Parses a token's CMS structure and its TSTInfo (size, content type, genTime's form).
+fn token_parts(token: &[u8]) -> Result<TokenParts> {
     if token.len() > MAX_TOKEN_SIZE {
         return Err(Error::LimitExceeded(format!(
             "time-stamp token of {} bytes (limit {MAX_TOKEN_SIZE})",
             token.len()
-        ))
-        .into());
+        )));
     }
     let sd = parse_signed_data(token)?;
     if sd.encap_content_info.econtent_type != ID_CT_TST_INFO {
         return Err(Error::Cms(format!(
             "a time-stamp token holds id-ct-TSTInfo, not {}",
             sd.encap_content_info.econtent_type
-        ))
-        .into());
+        )));
     }
     let econtent = sd
         .encap_content_info
@@ -222,10 +236,87 @@ fn open_token(token: &[u8]) -> std::result::Result<VerifiedToken, SignerFailure>
         .as_ref()
         .filter(|c| c.tag() == Tag::OctetString)
         .ok_or_else(|| Error::Cms("the token encapsulates no TSTInfo".into()))?;
-    let tst_der = econtent.value();
+    let tst_der = econtent.value().to_vec();
     let tst =
-        TstInfo::from_der(tst_der).map_err(|e| Error::Cms(format!("malformed TSTInfo: {e}")))?;
-    let signer = verify_signer_detailed(&sd, tst_der, true)?;
+        TstInfo::from_der(&tst_der).map_err(|e| Error::Cms(format!("malformed TSTInfo: {e}")))?;
+    Ok(TokenParts {
+        signed_data: sd,
+        tst_der,
+        tst,
+    })
+}
+
+/// Reads a DER `TimeStampToken` without verifying it ([`TokenInfo`]).
+pub fn parse_token(token: &[u8]) -> Result<TokenInfo> {
+    let parts = token_parts(token)?;
+    let tst = &parts.tst;
+    let accuracy = tst.accuracy.as_ref().map(|a| {
+        let secs = i64::try_from(a.seconds.unwrap_or(0)).unwrap_or(i64::MAX);
+        time::Duration::seconds(secs)
+            .saturating_add(time::Duration::milliseconds(i64::from(
+                a.millis.unwrap_or(0),
+            )))
+            .saturating_add(time::Duration::microseconds(i64::from(
+                a.micros.unwrap_or(0),
+            )))
+    });
+    Ok(TokenInfo {
+        time: tst.gen_time.0,
+        imprint_digest_oid: tst.message_imprint.hash_algorithm.oid.to_string(),
+        imprint_digest: digest_from_oid(&tst.message_imprint.hash_algorithm.oid),
+        imprint: tst.message_imprint.hashed_message.as_bytes().to_vec(),
+        serial: hex::encode_upper(tst.serial_number.as_bytes()),
+        policy: tst.policy.to_string(),
+        nonce: tst.nonce.as_ref().map(|n| hex::encode_upper(n.as_bytes())),
+        accuracy,
+        ordering: tst.ordering,
+        certificates: embedded_certificates(&parts.signed_data)?,
+    })
+}
+
+/// The DER `TimeStampToken` of a DER `TimeStampResp` whose status is granted (or granted
+/// with modifications), without verifying the token.
+pub fn token_from_response(response: &[u8]) -> Result<Vec<u8>> {
+    if response.len() > MAX_TOKEN_SIZE {
+        return Err(ts_err(format!(
+            "the response has {} bytes (limit {MAX_TOKEN_SIZE})",
+            response.len()
+        )));
+    }
+    let resp = TimeStampResp::from_der(response)
+        .map_err(|e| ts_err(format!("not a DER TimeStampResp: {e}")))?;
+    match resp.status.status {
+        PkiStatus::Accepted | PkiStatus::GrantedWithMods => {}
+        other => {
+            let text: Vec<String> = resp
+                .status
+                .status_string
+                .iter()
+                .flatten()
+                .map(|s| s.as_str().to_owned())
+                .collect();
+            return Err(ts_err(format!(
+                "the TSA refused the request: status {other:?}{}{}",
+                if text.is_empty() { "" } else { ": " },
+                text.join("; ")
+            )));
+        }
+    }
+    let token = resp
+        .time_stamp_token
+        .ok_or_else(|| ts_err("the TSA granted the request but sent no token"))?;
+    token.to_der().map_err(|e| ts_err(e.to_string()))
+}
+
+/// Parses and verifies a token's CMS structure and signature and the TSA's EKU; does not
+/// look at the imprint's meaning or the chain.
+fn open_token(token: &[u8]) -> std::result::Result<VerifiedToken, SignerFailure> {
+    let TokenParts {
+        signed_data: sd,
+        tst_der,
+        tst,
+    } = token_parts(token)?;
+    let signer = verify_signer_detailed(&sd, &tst_der, true)?;
     let purpose = CertificatePolicy::time_stamping().purpose;
     if !purpose.allows_end_entity(&signer.certificate) {
         return Err(SignerFailure {
@@ -247,10 +338,11 @@ fn open_token(token: &[u8]) -> std::result::Result<VerifiedToken, SignerFailure>
         ))
     })?;
     Ok(VerifiedToken {
-        time: to_offset(x509_cert::time::Time::GeneralTime(tst.gen_time)),
+        time: tst.gen_time.0,
         authority: signer.certificate,
         certificates: signer.certificates,
         digest,
+        signer_digest: signer.digest,
         imprint: tst.message_imprint.hashed_message.as_bytes().to_vec(),
         serial: hex::encode_upper(tst.serial_number.as_bytes()),
         policy: tst.policy.to_string(),
@@ -299,7 +391,11 @@ pub fn check_token(
         time: Some(t.time),
         authority: Some(t.authority.clone()),
         chain: None,
+        warnings: Vec::new(),
     };
+    if t.digest.is_weak() || t.signer_digest.is_weak() {
+        check.warnings.push(WEAK_TOKEN_WARNING.to_owned());
+    }
     if t.digest.digest(signature_value) != t.imprint {
         check.status = SignatureStatus::InvalidSignature;
         check.reason = Some("the time-stamp token's message imprint is not the hash of this SignatureValue: it time-stamps another signature".into());

@@ -22,7 +22,9 @@ pub const FORMATS: [&str; 6] = [
 
 /// Formats `t` (converted to UTC) as .NET writes it: `2026-11-23T07:00:00.0+00:00`.
 pub fn format_default(t: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::UTC);
+    // `parse` only returns times representable in UTC; the fallback keeps a hand-built
+    // out-of-range value from panicking.
+    let t = t.checked_to_offset(UtcOffset::UTC).unwrap_or(t);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{}+00:00",
         t.year(),
@@ -133,7 +135,18 @@ pub fn parse(format: &str, value: &str) -> Result<OffsetDateTime> {
         nanos,
     )
     .map_err(|_| bad())?;
-    Ok(PrimitiveDateTime::new(date, time).assume_offset(offset))
+    // Normalised to UTC, and refused when UTC cannot hold it (`9999-12-31T23:59:59.9-01:00`
+    // is in year 10000): every later comparison and report line works on UTC times, and
+    // converting an out-of-range time panics in the `time` crate.
+    PrimitiveDateTime::new(date, time)
+        .assume_offset(offset)
+        .checked_to_offset(UtcOffset::UTC)
+        .ok_or_else(|| {
+            Error::signature_format(
+                "SignatureTime",
+                format!("value {value:?} is past the year 9999 once converted to UTC"),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -182,6 +195,23 @@ mod tests {
     }
 
     #[test]
+    fn extreme_times_parse_to_utc_without_panicking() {
+        let max = parse(DEFAULT_FORMAT, "9999-12-31T23:59:59.9+00:00").unwrap();
+        assert_eq!(max, datetime!(9999-12-31 23:59:59.9 UTC));
+        assert_eq!(max.offset(), UtcOffset::UTC);
+        assert_eq!(format_default(max), "9999-12-31T23:59:59.9+00:00");
+        // A positive offset on the last day stays inside the range once in UTC.
+        assert_eq!(
+            parse(DEFAULT_FORMAT, "9999-12-31T23:59:59.9+14:00").unwrap(),
+            datetime!(9999-12-31 09:59:59.9 UTC)
+        );
+        assert_eq!(
+            parse("YYYY", "0000").unwrap(),
+            datetime!(0000-01-01 0:00 UTC)
+        );
+    }
+
+    #[test]
     fn rejects_values_not_in_the_declared_format() {
         for (f, v) in [
             (DEFAULT_FORMAT, "2024-05-01T13:45:12+02:00"),
@@ -190,6 +220,7 @@ mod tests {
             (DEFAULT_FORMAT, "2024-13-01T13:45:12.3Z"),
             ("bogus", "2024"),
             (DEFAULT_FORMAT, "２０２４-05-01T13:45:12.3Z"),
+            (DEFAULT_FORMAT, "9999-12-31T23:59:59.9-00:01"),
         ] {
             assert!(parse(f, v).is_err(), "{f} {v}");
         }

@@ -1,0 +1,130 @@
+//! Verification of RFC 3161-timestamped packages: dates from the token (genTime, fractional
+//! seconds, years 0000–9999), the TSA's certificate and chain, and the evaluation time they
+//! may move must never panic.
+//!
+//! Input starting with `PK` is a package: `verify_bytes` with default options, then the
+//! MakePQX-shaped report (which formats every date). Anything else is a token:
+//! `parse_token`, `check_token` over a fixed SignatureValue, and the report of a package
+//! whose signature carries it (`add_timestamp` into a package signed once per process).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use pqx_core::archive::{ArchiveReader, ArchiveWriter};
+use pqx_core::cms::timestamp::{check_token, parse_token};
+use pqx_core::limits::Limits;
+use pqx_core::policy::CertificatePolicy;
+use pqx_core::report::Report;
+use pqx_core::sign::{sign_bytes, SignOptions};
+use pqx_core::signature::build::add_timestamp;
+use pqx_core::signature::parse::parse_signature;
+use pqx_core::test_pki::{TestPki, TestPkiOptions};
+use pqx_core::trust::TrustPolicy;
+use pqx_core::verify::{verify_bytes, VerifyOptions};
+use std::io::Cursor;
+use std::sync::OnceLock;
+
+/// A signed package, taken apart: where a fuzzed token goes.
+struct Base {
+    entries: Vec<(String, Vec<u8>)>,
+    signature_part: usize,
+    signature_value: Vec<u8>,
+}
+
+fn base() -> &'static Base {
+    static BASE: OnceLock<Base> = OnceLock::new();
+    BASE.get_or_init(|| {
+        let limits = Limits::default();
+        let mez = pqx_core::sample::hello_world_mez().expect("sample");
+        let packed = pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &limits).expect("pack");
+        // 1024-bit keys (and policies that accept them, here only): three 2048-bit keys take
+        // seconds, which each fork-mode job would spend before its first input.
+        let pki = TestPki::generate(&TestPkiOptions {
+            key_bits: 1024,
+            ..TestPkiOptions::default()
+        })
+        .expect("pki");
+        let mut sign_options = SignOptions::default();
+        sign_options.policy.min_rsa_bits = 1024;
+        let (signed, _) = sign_bytes(
+            &packed,
+            "base.pqx",
+            &pki.signing_key(),
+            &sign_options,
+            &limits,
+        )
+        .expect("sign");
+        let mut archive =
+            ArchiveReader::open(Cursor::new(&signed), "base", &limits).expect("archive");
+        let list = archive.entries().to_vec();
+        let entries: Vec<(String, Vec<u8>)> = list
+            .iter()
+            .map(|e| (e.name.clone(), archive.read(e, 1 << 24).expect("entry")))
+            .collect();
+        let signature_part = entries
+            .iter()
+            .position(|(n, _)| n.ends_with(".psdsxs"))
+            .expect("signature part");
+        let signature_value = parse_signature(&entries[signature_part].1, "base", &limits)
+            .expect("signature")
+            .signature_value;
+        Base {
+            entries,
+            signature_part,
+            signature_value,
+        }
+    })
+}
+
+/// Default options, but a 1024-bit signer is accepted (the base package's, see [`base`]) so
+/// that verification reaches the timestamp.
+fn options() -> &'static VerifyOptions {
+    static OPTIONS: OnceLock<VerifyOptions> = OnceLock::new();
+    OPTIONS.get_or_init(|| {
+        let mut o = VerifyOptions::default();
+        o.signing.min_rsa_bits = 1024;
+        o
+    })
+}
+
+fn report(bytes: &[u8]) {
+    if let Ok(v) = verify_bytes(bytes, "fuzz", options()) {
+        let r = Report::from_verification(&v);
+        let _ = r.to_json();
+        let _ = r.to_text();
+        let _ = v.is_trusted();
+    }
+}
+
+fuzz_target!(
+    // Built before the first input, outside libFuzzer's per-input timeout.
+    init: {
+        base();
+    },
+    |data: &[u8]| {
+    if data.starts_with(b"PK") {
+        report(data);
+        return;
+    }
+    let _ = parse_token(data).map(|info| format!("{info:?}"));
+    let b = base();
+    let check = check_token(
+        data,
+        &b.signature_value,
+        &CertificatePolicy::time_stamping(),
+        &TrustPolicy::default(),
+    );
+    let _ = format!("{check:?}");
+    let limits = Limits::default();
+    let Ok(xml) = add_timestamp(&b.entries[b.signature_part].1, data, &limits) else {
+        return;
+    };
+    let mut w = ArchiveWriter::new(Cursor::new(Vec::new()));
+    for (i, (name, bytes)) in b.entries.iter().enumerate() {
+        let body = if i == b.signature_part { &xml } else { bytes };
+        if w.add(name, body).is_err() {
+            return;
+        }
+    }
+    let Ok(out) = w.finish() else { return };
+    report(&out.into_inner());
+});
