@@ -36,15 +36,10 @@ fn base() -> &'static Base {
         let limits = Limits::default();
         let mez = pqx_core::sample::hello_world_mez().expect("sample");
         let packed = pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &limits).expect("pack");
-        // 1024-bit keys (and policies that accept them, here only): three 2048-bit keys take
-        // seconds, which each fork-mode job would spend before its first input.
-        let pki = TestPki::generate(&TestPkiOptions {
-            key_bits: 1024,
-            ..TestPkiOptions::default()
-        })
-        .expect("pki");
-        let mut sign_options = SignOptions::default();
-        sign_options.policy.min_rsa_bits = 1024;
+        // 2048-bit keys: the chain's CAs must have them (path validation refuses smaller RSA
+        // CA keys). Made once, in libFuzzer's `init`, outside the per-input timeout.
+        let pki = TestPki::generate(&TestPkiOptions::default()).expect("pki");
+        let sign_options = SignOptions::default();
         let (signed, _) = sign_bytes(
             &packed,
             "base.pqx",
@@ -75,15 +70,10 @@ fn base() -> &'static Base {
     })
 }
 
-/// Default options, but a 1024-bit signer is accepted (the base package's, see [`base`]) so
-/// that verification reaches the timestamp.
+/// The default verification options (made once).
 fn options() -> &'static VerifyOptions {
     static OPTIONS: OnceLock<VerifyOptions> = OnceLock::new();
-    OPTIONS.get_or_init(|| {
-        let mut o = VerifyOptions::default();
-        o.signing.min_rsa_bits = 1024;
-        o
-    })
+    OPTIONS.get_or_init(VerifyOptions::default)
 }
 
 fn report(bytes: &[u8]) {

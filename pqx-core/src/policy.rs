@@ -387,16 +387,22 @@ impl fmt::Display for Refusal {
                 format_report_time(*from)
             ),
             Refusal::Expired { until, at, source } => {
-                write!(
-                    f,
-                    "the certificate expired on {}{}",
-                    format_report_time(*until),
-                    if *source == TimeSource::Now {
-                        " (and no trusted timestamp proves an earlier signing time)".to_owned()
-                    } else {
-                        format!(", before{}", when(source, at))
-                    }
-                )
+                let until = format_report_time(*until);
+                let at = format_report_time(*at);
+                match source {
+                    TimeSource::Now => write!(
+                        f,
+                        "the certificate expired on {until} (and no trusted timestamp proves an earlier signing time)"
+                    ),
+                    TimeSource::Timestamp => write!(
+                        f,
+                        "the certificate expired on {until}, before the timestamp's time {at}"
+                    ),
+                    TimeSource::Claimed => write!(
+                        f,
+                        "the certificate expired on {until}, before the signing time the signature claims ({at})"
+                    ),
+                }
             }
             Refusal::Revoked(e) => write!(f, "revocation: {e}"),
             Refusal::Chain(flags) => write!(f, "certificate chain: {}", flags.to_dotnet_string()),
