@@ -178,32 +178,7 @@ fn resigned_token(message: &[u8], signer: &str, tag: &str) -> Vec<u8> {
             &format!("{tag}.tst"),
         ],
     );
-    openssl(
-        d,
-        &[
-            "cms",
-            "-sign",
-            "-binary",
-            "-nodetach",
-            "-cades",
-            "-nosmimecap",
-            "-econtent_type",
-            "1.2.840.113549.1.9.16.1.4",
-            "-in",
-            &format!("{tag}.tst"),
-            "-signer",
-            &format!("{signer}.pem"),
-            "-inkey",
-            &format!("{signer}.key"),
-            "-certfile",
-            "tsa-root.pem",
-            "-outform",
-            "DER",
-            "-out",
-            &format!("{tag}.{signer}.tok"),
-        ],
-    );
-    std::fs::read(t.path(&format!("{tag}.{signer}.tok"))).unwrap()
+    t.sign_tst_info(tag, signer)
 }
 
 // ---------------------------------------------------------------- tests

@@ -345,8 +345,16 @@ impl TsaFiles {
             .concat(),
         );
         std::fs::write(self.path(&format!("{tag}.tst")), tst).unwrap();
+        self.sign_tst_info(tag, signer)
+    }
+
+    /// Signs the DER TSTInfo in this folder's `{tag}.tst` as a time-stamp token with the
+    /// certificate `signer` (`openssl cms -sign -cades`: ESS signing-certificate-v2, the
+    /// signer and the root carried) and returns the DER token (also left in
+    /// `{tag}.{signer}.tok`). What both hand-made tokens and re-signed real ones come from.
+    pub fn sign_tst_info(&self, tag: &str, signer: &str) -> Vec<u8> {
         openssl(
-            d,
+            self.dir.path(),
             &[
                 "cms",
                 "-sign",
