@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{fixture, pqx, write_sample_mez};
+use common::{fixture, pqx, unsigned_sample};
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -17,18 +17,8 @@ use std::time::{Duration, Instant};
 /// A folder holding an unsigned HelloWorld.pqx; returns (folder, package, its bytes).
 fn unsigned() -> (tempfile::TempDir, PathBuf, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
-    let mez = dir.path().join("HelloWorld.mez");
-    write_sample_mez(&mez);
-    let pqx_path = dir.path().join("HelloWorld.pqx");
-    pqx()
-        .arg("pack")
-        .arg("-mz")
-        .arg(&mez)
-        .arg("-t")
-        .arg(&pqx_path)
-        .assert()
-        .success();
-    std::fs::remove_file(&mez).unwrap();
+    let pqx_path = unsigned_sample(dir.path());
+    std::fs::remove_file(dir.path().join("HelloWorld.mez")).unwrap();
     let bytes = std::fs::read(&pqx_path).unwrap();
     (dir, pqx_path, bytes)
 }

@@ -58,16 +58,8 @@ fn self_signed_pfx(dir: &Path, name: &str, config: Option<&str>, addext: &[&str]
 
 /// Packs the sample, signs it with `pfx` through MakePQX's command line, verifies it.
 fn sign_and_verify(dir: &Path, pfx: &str) -> serde_json::Value {
-    let mez = dir.join("HelloWorld.mez");
-    write_sample_mez(&mez);
     let pqx_path = dir.join(format!("{pfx}.pqx"));
-    pqx()
-        .args(["pack", "-mz"])
-        .arg(&mez)
-        .arg("-t")
-        .arg(&pqx_path)
-        .assert()
-        .success();
+    std::fs::rename(unsigned_sample(dir), &pqx_path).unwrap();
     pqx()
         .arg("sign")
         .arg(&pqx_path)
@@ -155,16 +147,7 @@ fn sign_refuses_what_verify_would_reject_with_the_same_reason() {
     // InvalidCertificate, so sign refuses it up front (exit 5) with the same reason.
     let dir = tempfile::tempdir().unwrap();
     self_signed_pfx(dir.path(), "server", None, &["extendedKeyUsage=serverAuth"]);
-    let mez = dir.path().join("HelloWorld.mez");
-    write_sample_mez(&mez);
-    let pqx_path = dir.path().join("x.pqx");
-    pqx()
-        .args(["pack", "-mz"])
-        .arg(&mez)
-        .arg("-t")
-        .arg(&pqx_path)
-        .assert()
-        .success();
+    let pqx_path = unsigned_sample(dir.path());
     let before = std::fs::read(&pqx_path).unwrap();
     let out = pqx()
         .arg("sign")
