@@ -349,10 +349,9 @@ fn raw_tbs(der: &[u8]) -> Option<Vec<u8>> {
     tbs.to_der().ok()
 }
 
-/// Converts an X.509 time to `OffsetDateTime` (UTC). X.509 times are 1950..=9999, always in
-/// range; the fallback is never reached for a parsed certificate.
-/// An X.509 time as an `OffsetDateTime` (UTC); out-of-range values saturate instead of
-/// panicking.
+/// Converts an X.509/CMS time (certificate validity, CRL dates, CMS signing-time) to
+/// `OffsetDateTime` (UTC). Such times are 1950..=9999, always in range; the fallback only
+/// keeps the conversion panic-free.
 pub(crate) fn to_offset(t: x509_cert::time::Time) -> OffsetDateTime {
     let secs = i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX);
     OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)

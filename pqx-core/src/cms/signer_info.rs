@@ -196,7 +196,7 @@ pub(crate) fn verify_signer_over(
             ID_SIGNING_TIME => {
                 let der = single()?.to_der().map_err(decode_err)?;
                 let t = x509_cert::time::Time::from_der(&der).map_err(decode_err)?;
-                signing_time = Some(to_offset(t));
+                signing_time = Some(crate::certificate::to_offset(t));
             }
             ID_AA_SIGNING_CERTIFICATE => {
                 ess_v1 = Some(
@@ -303,10 +303,4 @@ fn subject_key_id(c: &Certificate) -> Option<SubjectKeyIdentifier> {
         .iter()
         .find(|e| e.extn_id == ID_CE_SUBJECT_KEY_IDENTIFIER)?;
     SubjectKeyIdentifier::from_der(ext.extn_value.as_bytes()).ok()
-}
-
-/// An X.509/CMS time as `OffsetDateTime` (always in range: 1950..=9999).
-pub(crate) fn to_offset(t: x509_cert::time::Time) -> OffsetDateTime {
-    let secs = i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX);
-    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
