@@ -143,6 +143,7 @@ impl TimestampRequest {
     pub fn accept_response(&self, response: &[u8]) -> Result<Vec<u8>> {
         let token_der = token_from_response(response)?;
         let opened = open_token(&token_der).map_err(|f| f.error)?;
+        require_tsa_purpose(&opened)?;
         if opened.digest != self.digest || opened.imprint != self.imprint {
             return Err(ts_err(
                 "the token's message imprint is not the one requested",
@@ -308,8 +309,9 @@ pub fn token_from_response(response: &[u8]) -> Result<Vec<u8>> {
     token.to_der().map_err(|e| ts_err(e.to_string()))
 }
 
-/// Parses and verifies a token's CMS structure and signature and the TSA's EKU; does not
-/// look at the imprint's meaning or the chain.
+/// Parses and verifies a token's CMS structure and signature; does not judge the TSA
+/// certificate (its purpose, its chain: the time-stamping policy does) nor the imprint's
+/// meaning.
 fn open_token(token: &[u8]) -> std::result::Result<VerifiedToken, SignerFailure> {
     let TokenParts {
         signed_data: sd,
@@ -317,20 +319,6 @@ fn open_token(token: &[u8]) -> std::result::Result<VerifiedToken, SignerFailure>
         tst,
     } = token_parts(token)?;
     let signer = verify_signer_detailed(&sd, &tst_der, true)?;
-    let purpose = CertificatePolicy::time_stamping().purpose;
-    if !purpose.allows_end_entity(&signer.certificate) {
-        return Err(SignerFailure {
-            mismatch: false,
-            error: Error::certificate(
-                Some("time-stamp token"),
-                format!(
-                    "the TSA certificate {} ({}) is not a time-stamping authority's: its extended key usage must be critical and list only time stamping (1.3.6.1.5.5.7.3.8), RFC 3161 §2.3",
-                    signer.certificate.subject(),
-                    signer.certificate.thumbprint_sha1()
-                ),
-            ),
-        });
-    }
     let digest = digest_from_oid(&tst.message_imprint.hash_algorithm.oid).ok_or_else(|| {
         Error::UnsupportedAlgorithm(format!(
             "time-stamp imprint digest {}",
@@ -350,12 +338,33 @@ fn open_token(token: &[u8]) -> std::result::Result<VerifiedToken, SignerFailure>
     })
 }
 
+/// The default time-stamping policy's purpose rule (RFC 3161 §2.3) for a token that is
+/// accepted outside a verification — a TSA's answer while signing. Verification judges the
+/// authority with the caller's [`CertificatePolicy`] instead ([`check_token`]).
+fn require_tsa_purpose(t: &VerifiedToken) -> Result<()> {
+    if CertificatePolicy::time_stamping()
+        .purpose
+        .allows_end_entity(&t.authority)
+    {
+        return Ok(());
+    }
+    Err(Error::certificate(
+        Some("time-stamp token"),
+        format!(
+            "the TSA certificate {} ({}) is not a time-stamping authority's: its extended key usage must be critical and list only time stamping (1.3.6.1.5.5.7.3.8), RFC 3161 §2.3",
+            t.authority.subject(),
+            t.authority.thumbprint_sha1()
+        ),
+    ))
+}
+
 /// Verifies a DER token as a timestamp of `message` (the decoded SignatureValue): CMS
 /// signature, ESS binding, time-stamping EKU, and imprint = hash of `message`. Failures are
 /// [`Error::Cms`], [`Error::Certificate`] (EKU), [`Error::UnsupportedAlgorithm`] or
 /// [`Error::Timestamp`] (imprint).
 pub fn verify_token(token: &[u8], message: &[u8]) -> Result<VerifiedToken> {
     let t = open_token(token).map_err(|f| f.error)?;
+    require_tsa_purpose(&t)?;
     if t.digest.digest(message) != t.imprint {
         return Err(ts_err(
             "the token's message imprint is not the hash of this SignatureValue: it time-stamps another signature",
