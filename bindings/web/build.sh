@@ -66,6 +66,42 @@ fi
 # --- page ---------------------------------------------------------------------------------
 cp "$here"/src/*.html "$here"/src/*.js "$here"/src/*.css "$dist/"
 
+# --- npm package ------------------------------------------------------------------------
+# dist/npm/: the publishable package (`npm pack dist/npm`): the same module and glue as the
+# page, a Node entry point that instantiates it on import, README and licences. Its version is
+# the workspace's.
+npm_dir="$dist/npm"
+mkdir -p "$npm_dir"
+cp "$dist"/pkg/pqx_wasm.js "$dist"/pkg/pqx_wasm.d.ts "$dist"/pkg/pqx_wasm_bg.wasm \
+  "$dist"/pkg/pqx_wasm_bg.wasm.d.ts "$here"/npm/node.js "$here"/npm/node.d.ts "$here"/npm/README.md \
+  "$root"/LICENSE-MIT "$root"/LICENSE-APACHE "$npm_dir/"
+version="$(awk -F'"' '/^\[workspace.package\]/ { ws = 1 } ws && /^version = / { print $2; exit }' "$root/Cargo.toml")"
+PQX_VERSION="$version" node -e '
+  const pkg = {
+    name: "pqx-wasm",
+    version: process.env.PQX_VERSION,
+    description: "Verify and inspect Power Query signed connectors (.pqx) and .mez packages in the browser or Node.js",
+    license: "MIT OR Apache-2.0",
+    repository: { type: "git", url: "https://github.com/pqx-rs/pqx" },
+    keywords: ["power-query", "power-bi", "pqx", "mez", "xml-dsig", "code-signing", "wasm"],
+    type: "module",
+    engines: { node: ">=20" },
+    sideEffects: ["./node.js"],
+    exports: {
+      ".": {
+        node: { types: "./node.d.ts", default: "./node.js" },
+        default: { types: "./pqx_wasm.d.ts", default: "./pqx_wasm.js" },
+      },
+      "./pqx_wasm_bg.wasm": "./pqx_wasm_bg.wasm",
+      "./package.json": "./package.json",
+    },
+    types: "./pqx_wasm.d.ts",
+    files: ["pqx_wasm.js", "pqx_wasm.d.ts", "pqx_wasm_bg.wasm", "pqx_wasm_bg.wasm.d.ts",
+            "node.js", "node.d.ts", "README.md", "LICENSE-MIT", "LICENSE-APACHE"],
+  };
+  process.stdout.write(JSON.stringify(pkg, null, 2) + "\n");
+' >"$npm_dir/package.json"
+
 size="$(wc -c <"$dist/pkg/pqx_wasm_bg.wasm")"
 gz="$(gzip -9 -c "$dist/pkg/pqx_wasm_bg.wasm" | wc -c)"
 echo "build.sh: dist/ ready; pqx_wasm_bg.wasm is $size bytes ($gz gzipped)"

@@ -85,7 +85,7 @@ echo "test.sh: node --test"
 node --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$out/node-tests.tap" \
-  tests/api.test.mjs tests/browser.test.mjs
+  tests/api.test.mjs tests/npm.test.mjs tests/browser.test.mjs
 node_rc=$?
 np="$(awk '/^# pass /{ print $3 }' "$out/node-tests.tap" | tail -n 1)"
 nf="$(awk '/^# fail /{ print $3 }' "$out/node-tests.tap" | tail -n 1)"
