@@ -40,6 +40,15 @@ pub struct Entry {
     pub deflated: bool,
 }
 
+/// A range of bytes of the archive file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ByteRange {
+    /// Offset of the first byte from the start of the file.
+    pub offset: u64,
+    /// Number of bytes.
+    pub len: u64,
+}
+
 /// A ZIP archive opened for strict reading.
 pub struct ArchiveReader<R: Read + Seek> {
     zip: ZipArchive<R>,
@@ -160,6 +169,23 @@ impl<R: Read + Seek> ArchiveReader<R> {
     /// Finds an entry by exact name.
     pub fn find(&self, name: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.name == name)
+    }
+
+    /// Where a *stored* entry's bytes lie in the archive (`None` for a deflated one): the
+    /// range a host may hash itself ([`crate::host_digest`]). The strict layout check at
+    /// open makes this the one range every reader takes the entry's content from.
+    pub fn stored_range(&mut self, entry: &Entry) -> Result<Option<ByteRange>> {
+        if entry.deflated || entry.compressed_size != entry.size {
+            return Ok(None);
+        }
+        let f = self
+            .zip
+            .by_index_raw(entry.index)
+            .map_err(|e| Error::Zip(format!("{}: {e}", entry.name)))?;
+        Ok(f.data_start().map(|offset| ByteRange {
+            offset,
+            len: entry.size,
+        }))
     }
 
     /// Streams the uncompressed bytes of `entry` to `sink` in chunks, checking the size

@@ -105,8 +105,23 @@ fn kind_name(k: FileKind) -> &'static str {
 /// Inspects a `.mez` or `.pqx`: an archive with `[Content_Types].xml` is read as an OPC
 /// package, anything else as a `.mez`.
 pub fn inspect<R: Read + Seek>(reader: R, what: &str, limits: &Limits) -> Result<Inspection> {
-    match Connector::open(reader, what, limits)? {
-        Connector::Pqx(package, _) => inspect_package(package),
+    let options = VerifyOptions {
+        limits: *limits,
+        ..VerifyOptions::default()
+    };
+    inspect_with(reader, what, &options)
+}
+
+/// [`inspect`] with the options its signature statuses are computed under (limits, and the
+/// host's digests of large parts so that a browser does not hash them twice; the trust
+/// policy is not used: inspection shows statuses under an empty one).
+pub fn inspect_with<R: Read + Seek>(
+    reader: R,
+    what: &str,
+    options: &VerifyOptions,
+) -> Result<Inspection> {
+    match Connector::open(reader, what, &options.limits)? {
+        Connector::Pqx(package, _) => inspect_package(package, options),
         Connector::Mez(mez) => inspect_mez(mez),
     }
 }
@@ -140,11 +155,18 @@ fn inspect_mez<R: Read + Seek>(mut mez: Mez<R>) -> Result<Inspection> {
     })
 }
 
-fn inspect_package<R: Read + Seek>(mut package: Package<R>) -> Result<Inspection> {
+fn inspect_package<R: Read + Seek>(
+    mut package: Package<R>,
+    given: &VerifyOptions,
+) -> Result<Inspection> {
     let layout = SignatureLayout::locate(&package)?;
     // `verify_package` below refuses more signatures than this anyway; refusing first keeps
     // the signature-infrastructure test of every part from costing parts × signatures.
-    let options = VerifyOptions::default();
+    let options = VerifyOptions {
+        limits: given.limits,
+        host_digests: given.host_digests.clone(),
+        ..VerifyOptions::default()
+    };
     if layout.signatures.len() > options.limits.max_signatures {
         return Err(Error::LimitExceeded(format!(
             "{} signatures (limit {})",

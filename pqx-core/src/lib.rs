@@ -17,6 +17,7 @@ pub mod error;
 pub mod file_identity;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod files;
+pub mod host_digest;
 pub mod inspect;
 pub mod keys;
 pub mod limits;

@@ -29,6 +29,7 @@
 //!    does pqx; the report's `Valid` and the trust verdict say whether the user trusts it.
 
 use crate::certificate::{format_report_time, Certificate, KeyPurpose};
+use crate::host_digest::HostDigests;
 use crate::limits::Limits;
 use crate::trust::{apply_revocation, build_chain_for, Chain, ChainStatus, TrustPolicy};
 use std::fmt;
@@ -222,6 +223,9 @@ pub struct VerifyOptions {
     pub now: Option<OffsetDateTime>,
     /// Resource limits for reading signature parts.
     pub limits: Limits,
+    /// Digests of large stored parts that the host computed with its own, faster hash (see
+    /// [`crate::host_digest`]); default none: pqx hashes everything itself.
+    pub host_digests: HostDigests,
 }
 
 impl Default for VerifyOptions {
@@ -232,6 +236,7 @@ impl Default for VerifyOptions {
             time_stamping: CertificatePolicy::time_stamping(),
             now: None,
             limits: Limits::default(),
+            host_digests: HostDigests::default(),
         }
     }
 }

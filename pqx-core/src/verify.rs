@@ -23,6 +23,7 @@ use crate::certificate::Certificate;
 use crate::cms::timestamp::check_token;
 use crate::digest::{DigestAlgorithm, Hasher};
 use crate::error::{Error, Result};
+use crate::host_digest::HostDigests;
 use crate::keys::verify_pkcs1v15;
 use crate::opc::relationships::{self, RELATIONSHIPS_CONTENT_TYPE};
 use crate::opc::signature_parts::{SignatureLayout, SignaturePartRef, ORIGIN_REL_TYPE};
@@ -88,7 +89,7 @@ pub fn verify_package<R: Read + Seek>(
         }
         checks.push(check);
     }
-    stream_digests(package, &mut checks, pending)?;
+    stream_digests(package, &mut checks, pending, &options.host_digests)?;
     let unsigned = uncovered(package, &layout, &checks);
     let status = checks
         .iter()
@@ -512,12 +513,14 @@ impl<'a> SelectorSet<'a> {
     }
 }
 
-/// The single streaming pass: each part with pending digests is read once, every requested
-/// algorithm fed from the same chunks.
+/// The single streaming pass: each part with pending digests is read once (which checks its
+/// CRC-32), every requested algorithm fed from the same chunks — but for the digests the host
+/// computed over exactly this stored part's bytes ([`HostDigests`]).
 fn stream_digests<R: Read + Seek>(
     package: &mut Package<R>,
     checks: &mut [SignatureCheck],
     pending: Vec<PendingDigest>,
+    host: &HostDigests,
 ) -> Result<()> {
     let mut by_part: BTreeMap<String, Vec<PendingDigest>> = BTreeMap::new();
     for p in pending {
@@ -529,15 +532,24 @@ fn stream_digests<R: Read + Seek>(
             continue;
         };
         let algs: BTreeSet<DigestAlgorithm> = wanted.iter().map(|w| w.digest).collect();
-        let mut hashers: Vec<(DigestAlgorithm, Hasher)> =
-            algs.iter().map(|a| (*a, a.hasher())).collect();
+        let range = match host.is_empty() {
+            true => None,
+            false => package.stored_range(part)?,
+        };
+        let mut digests: BTreeMap<DigestAlgorithm, String> = BTreeMap::new();
+        let mut hashers: Vec<(DigestAlgorithm, Hasher)> = Vec::new();
+        for a in algs {
+            match range.and_then(|r| host.get(r, a)) {
+                Some(d) => {
+                    digests.insert(a, b64(d));
+                }
+                None => hashers.push((a, a.hasher())),
+            }
+        }
         package.stream_part(part, |chunk| {
             hashers.iter_mut().for_each(|(_, h)| h.update(chunk))
         })?;
-        let digests: BTreeMap<DigestAlgorithm, String> = hashers
-            .into_iter()
-            .map(|(a, h)| (a, b64(&h.finalize())))
-            .collect();
+        digests.extend(hashers.into_iter().map(|(a, h)| (a, b64(&h.finalize()))));
         for w in wanted {
             let Some(check) = checks.get_mut(w.signature) else {
                 continue;

@@ -31,7 +31,7 @@ pub mod report;
 
 use js::{JsError, JsResult};
 use pqx_core::certificate::Certificate;
-use pqx_core::inspect::inspect_bytes;
+use pqx_core::inspect::inspect_with;
 use pqx_core::limits::Limits;
 use pqx_core::Error;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -47,6 +47,28 @@ export interface VerifyOptions {
   pinnedThumbprints?: string[];
   /** The file's name, used in error messages. */
   fileName?: string;
+  /** Digests the host computed (e.g. with `crypto.subtle.digest`) over the ranges
+   *  `digestPlan` named, and over the whole file (offset 0, the file's length, sha256) for
+   *  `PackageSha256`. pqx uses one only where range and algorithm match what it checks. */
+  hostDigests?: HostDigest[];
+}
+
+/** A digest the host computed: `digest` (hex) of `length` bytes at `offset`. */
+export interface HostDigest {
+  offset: number;
+  length: number;
+  /** "sha1" | "sha256" | "sha384" | "sha512" */
+  algorithm: string;
+  digest: string;
+}
+
+/** A range of the file `verify` would hash, worth hashing with the host's own SHA. */
+export interface DigestRequest {
+  part: string;
+  offset: number;
+  length: number;
+  /** "sha1" | "sha256" | "sha384" | "sha512" */
+  algorithms: string[];
 }
 
 /** "Success" | "InvalidSignature" | "NotSigned" | "UnsignedParts" | "ReferenceNotFound" |
@@ -188,12 +210,45 @@ pub fn verify(
 }
 
 /// Lists what is inside a `.mez` or `.pqx`: entries, the section document's name and
-/// version, and the signers (statuses under an empty trust policy).
+/// version, and the signers (statuses under an empty trust policy). `options` are
+/// `verify`'s; only `hostDigests` matters here (the trust options are not used).
 #[wasm_bindgen(unchecked_return_type = "Inspection")]
-pub fn inspect(bytes: &[u8], file_name: Option<String>) -> Result<JsValue, JsValue> {
+pub fn inspect(
+    bytes: &[u8],
+    file_name: Option<String>,
+    #[wasm_bindgen(unchecked_optional_param_type = "VerifyOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
     let what = file_name.as_deref().unwrap_or(options::DEFAULT_FILE_NAME);
-    let inspection = inspect_bytes(bytes, what, &Limits::default()).map_err(JsError::from)?;
+    let mut core = pqx_core::verify::VerifyOptions::default();
+    core.host_digests = verify_options(&options)?
+        .host_digests()
+        .map_err(JsError::from)?;
+    let inspection =
+        inspect_with(std::io::Cursor::new(bytes), what, &core).map_err(JsError::from)?;
     Ok(js::to_js(&inspection)?)
+}
+
+/// The ranges of a signed package worth hashing with the host's own SHA (WebCrypto is
+/// several times faster than pqx's in wasm): large stored parts the signatures reference,
+/// each with the algorithms they use. Hash them (and the whole file with SHA-256), then pass
+/// the digests as `hostDigests` to `verify` and `inspect`. Empty for small packages.
+#[wasm_bindgen(js_name = digestPlan, unchecked_return_type = "DigestRequest[]")]
+pub fn digest_plan(bytes: &[u8], file_name: Option<String>) -> Result<JsValue, JsValue> {
+    let what = file_name.as_deref().unwrap_or(options::DEFAULT_FILE_NAME);
+    let plan = pqx_core::host_digest::digest_plan(bytes, what, &Limits::default())
+        .map_err(JsError::from)?;
+    let plan: Vec<serde_json::Value> = plan
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "part": r.part,
+                "offset": r.range.offset,
+                "length": r.range.len,
+                "algorithms": r.algorithms.iter().map(|a| a.name()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(js::to_js(&plan)?)
 }
 
 /// The SHA-1 thumbprint (40 upper-case hex digits, what Power BI's

@@ -1,7 +1,10 @@
 //! `verify`'s options object, as JavaScript passes it, and its translation into the core's
 //! [`pqx_core::verify::VerifyOptions`].
 
+use pqx_core::archive::ByteRange;
 use pqx_core::certificate::Certificate;
+use pqx_core::digest::DigestAlgorithm;
+use pqx_core::host_digest::HostDigests;
 use pqx_core::trust::TrustPolicy;
 use pqx_core::verify;
 use pqx_core::{Error, Result};
@@ -23,6 +26,24 @@ pub struct VerifyOptions {
     /// The file's name, used in error messages (default `"package.pqx"`).
     #[serde(default)]
     pub file_name: Option<String>,
+    /// Digests the host computed (WebCrypto) over the ranges `digestPlan` named, and over
+    /// the whole file for `PackageSha256`; see [`pqx_core::host_digest`].
+    #[serde(default)]
+    pub host_digests: Vec<HostDigest>,
+}
+
+/// One digest the host computed: `digest` (hex) of `length` bytes at `offset` of the file.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HostDigest {
+    /// Offset of the first byte hashed.
+    pub offset: u64,
+    /// Number of bytes hashed.
+    pub length: u64,
+    /// `"sha1"`, `"sha256"`, `"sha384"` or `"sha512"` (WebCrypto's `"SHA-256"` spelling too).
+    pub algorithm: String,
+    /// The digest, hex.
+    pub digest: String,
 }
 
 /// The name used in messages when the caller gives none.
@@ -55,8 +76,26 @@ impl VerifyOptions {
         Ok(policy)
     }
 
+    /// The host's digests, checked for form (algorithm name, hex, length).
+    pub fn host_digests(&self) -> Result<HostDigests> {
+        let mut host = HostDigests::new();
+        for d in &self.host_digests {
+            let digest = hex::decode(&d.digest).map_err(|e| {
+                Error::InvalidArgument(format!("hostDigests: digest {:?}: {e}", d.digest))
+            })?;
+            let range = ByteRange {
+                offset: d.offset,
+                len: d.length,
+            };
+            host.insert(range, DigestAlgorithm::from_name(&d.algorithm)?, digest)?;
+        }
+        Ok(host)
+    }
+
     /// The core's verify options.
     pub fn to_core(&self) -> Result<verify::VerifyOptions> {
-        Ok(verify::VerifyOptions::with_policy(self.trust_policy()?))
+        let mut options = verify::VerifyOptions::with_policy(self.trust_policy()?);
+        options.host_digests = self.host_digests()?;
+        Ok(options)
     }
 }

@@ -9,7 +9,8 @@
 //               { type: "result", report, inspection, check, timings }
 //               { type: "error", code, message }
 
-import init, { verify, inspect, check, version } from "./pkg/pqx_wasm.js";
+import init, { verify, inspect, check, digestPlan, version } from "./pkg/pqx_wasm.js";
+import { hostDigests } from "./host_digests.js";
 
 const ready = init();
 
@@ -35,9 +36,9 @@ async function readAll(blob) {
   return loaded === total ? bytes : bytes.subarray(0, loaded);
 }
 
-function tryInspect(bytes, name) {
+function tryInspect(bytes, name, options) {
   try {
-    return inspect(bytes, name);
+    return inspect(bytes, name, options);
   } catch {
     return null;
   }
@@ -53,16 +54,18 @@ self.onmessage = async (event) => {
     postMessage({ type: "progress", phase: "verify", loaded: bytes.length, total: bytes.length });
     // A .mez (plain ZIP, the SDK's output) is not an OPC package: verify refuses it, inspect
     // reads it, and the page shows it as not signed.
+    // The browser's SHA for the large parts and the whole file; pqx hashes the rest.
+    const host = { hostDigests: await hostDigests(digestPlan, bytes, name) };
     let report = null;
     try {
-      report = verify(bytes, { ...options, fileName: name });
+      report = verify(bytes, { ...options, ...host, fileName: name });
     } catch (e) {
       if (e.code === "invalid-argument") throw e;
-      const inspection = tryInspect(bytes, name);
+      const inspection = tryInspect(bytes, name, host);
       if (!inspection || inspection.format !== "mez") throw e;
     }
     const t2 = performance.now();
-    const inspection = inspect(bytes, name);
+    const inspection = inspect(bytes, name, host);
     let checkReport = null;
     try {
       checkReport = check(bytes, name);

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { distDir, fixture, fixturesDir, loadPqx, manifest } from "./helpers.mjs";
+import { hostDigests } from "../src/host_digests.js";
 
 const pqx = await loadPqx();
 const m = manifest();
@@ -202,6 +203,45 @@ test("the TypeScript declarations describe the API", () => {
   assert.match(dts, /PackageSha256: string;/);
 });
 
+const hasLarge = existsSync(join(fixturesDir, "large.pqx"));
+
+test("digestPlan names the large stored payload; WebCrypto digests of it verify as pqx's own", { skip: !hasLarge }, async () => {
+  const bytes = fixture("large.pqx");
+  const plan = pqx.digestPlan(bytes, "large.pqx");
+  assert.equal(plan.length, 1, JSON.stringify(plan));
+  assert.equal(plan[0].part, "/data/payload.bin");
+  assert.deepEqual(plan[0].algorithms, ["sha256"]);
+  assert.ok(plan[0].offset + plan[0].length <= bytes.length && plan[0].length > 0.9 * bytes.length, JSON.stringify(plan));
+  const host = await hostDigests(pqx.digestPlan, bytes, "large.pqx");
+  assert.equal(host.length, 2, "the whole file and the payload");
+  const own = pqx.verify(bytes);
+  const fast = pqx.verify(bytes, { hostDigests: host });
+  assert.equal(fast.SignatureStatus, "Success");
+  assert.equal(fast.PackageSha256, own.PackageSha256);
+  assert.equal(fast.PackageSha256, createHash("sha256").update(bytes).digest("hex"));
+  assert.equal(pqx.inspect(bytes, "large.pqx", { hostDigests: host }).signatures[0].status, "Success");
+});
+
+test("a host digest is used, so a wrong one fails the signature; a malformed one is an error", { skip: !hasLarge }, () => {
+  const bytes = fixture("large.pqx");
+  const [r] = pqx.digestPlan(bytes, "large.pqx");
+  const wrong = { offset: r.offset, length: r.length, algorithm: "sha256", digest: "00".repeat(32) };
+  const v = pqx.verify(bytes, { hostDigests: [wrong] });
+  assert.equal(v.SignatureStatus, "InvalidSignature");
+  assert.match(v.Signatures[0].Reason, /payload\.bin was changed after signing/);
+  // A digest of any other range is ignored, never trusted.
+  const elsewhere = { ...wrong, offset: r.offset + 1 };
+  assert.equal(pqx.verify(bytes, { hostDigests: [elsewhere] }).SignatureStatus, "Success");
+  assert.equal(thrown(() => pqx.verify(bytes, { hostDigests: [{ ...wrong, digest: "00" }] })).code, "invalid-argument");
+  assert.equal(thrown(() => pqx.verify(bytes, { hostDigests: [{ ...wrong, digest: "zz".repeat(32) }] })).code, "invalid-argument");
+  assert.equal(thrown(() => pqx.verify(bytes, { hostDigests: [{ ...wrong, algorithm: "md5" }] })).code, "unsupported-algorithm");
+});
+
+test("small packages plan nothing: pqx hashes them itself", () => {
+  assert.deepEqual(pqx.digestPlan(fixture("signed.pqx")), []);
+  assert.equal(thrown(() => pqx.digestPlan(fixture("not-a-package.pqx"))).code, "zip");
+});
+
 test("verify throughput on a large signed package", { skip: !existsSync(join(fixturesDir, "large.pqx")) }, () => {
   const bytes = fixture("large.pqx");
   const t0 = performance.now();
@@ -210,4 +250,11 @@ test("verify throughput on a large signed package", { skip: !existsSync(join(fix
   assert.equal(r.SignatureStatus, "Success");
   const mbps = bytes.length / 1e6 / (ms / 1000);
   console.log(`# node verify: ${(bytes.length / 1e6).toFixed(1)} MB in ${ms.toFixed(0)} ms = ${mbps.toFixed(1)} MB/s; WebAssembly memory ${(pqx.memory.buffer.byteLength / 1e6).toFixed(1)} MB`);
+  const t1 = performance.now();
+  return hostDigests(pqx.digestPlan, bytes, "large.pqx").then((host) => {
+    const fast = pqx.verify(bytes, { hostDigests: host });
+    const fastMs = performance.now() - t1;
+    assert.equal(fast.SignatureStatus, "Success");
+    console.log(`# node verify with WebCrypto digests: ${fastMs.toFixed(0)} ms = ${(bytes.length / 1e6 / (fastMs / 1000)).toFixed(1)} MB/s`);
+  });
 });

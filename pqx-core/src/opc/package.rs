@@ -7,7 +7,7 @@
 use super::content_types::{ContentTypes, CONTENT_TYPES_ITEM};
 use super::part_name::PartName;
 use super::relationships::{self, Relationships, TargetMode, RELATIONSHIPS_CONTENT_TYPE};
-use crate::archive::{ArchiveReader, Entry};
+use crate::archive::{ArchiveReader, ByteRange, Entry};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use std::collections::BTreeMap;
@@ -207,6 +207,12 @@ impl<R: Read + Seek> Package<R> {
             .0
             .get(&source.map(|s| s.key().to_owned()))
             .and_then(|&i| self.relationships.get(i))
+    }
+
+    /// Where a stored part's bytes lie in the package file (see
+    /// [`ArchiveReader::stored_range`]); `None` for a deflated part.
+    pub fn stored_range(&mut self, part: &Part) -> Result<Option<ByteRange>> {
+        self.archive.stored_range(&part.entry)
     }
 
     /// Streams a part's bytes (see [`ArchiveReader::stream`]).
