@@ -83,12 +83,17 @@ impl HostDigests {
     }
 }
 
-/// The ranges of `bytes` (a signed package) that the host should hash: every stored,
-/// non-empty part of at least [`MIN_HOST_DIGEST_LEN`] bytes that a signature references
+/// The ranges of `bytes` (a signed package) that the host should hash: every stored part of
+/// at least `min_len` bytes (hosts pass [`MIN_HOST_DIGEST_LEN`]) that a signature references
 /// without a transform, with the algorithms those references use. An unsigned package or one
-/// without large stored parts gives an empty plan; a package that cannot be opened is the
-/// error [`verify`](crate::verify::verify_bytes) would also give.
-pub fn digest_plan(bytes: &[u8], what: &str, limits: &Limits) -> Result<Vec<DigestRequest>> {
+/// without such parts gives an empty plan; a package that cannot be opened is the error
+/// [`verify`](crate::verify::verify_bytes) would also give.
+pub fn digest_plan(
+    bytes: &[u8],
+    what: &str,
+    limits: &Limits,
+    min_len: u64,
+) -> Result<Vec<DigestRequest>> {
     let mut package = Package::open(std::io::Cursor::new(bytes), what, limits)?;
     let layout = SignatureLayout::locate(&package)?;
     let mut wanted: HashMap<String, BTreeSet<DigestAlgorithm>> = HashMap::new();
@@ -118,7 +123,7 @@ pub fn digest_plan(bytes: &[u8], what: &str, limits: &Limits) -> Result<Vec<Dige
         let Some(range) = package.stored_range(&part)? else {
             continue;
         };
-        if range.len >= MIN_HOST_DIGEST_LEN {
+        if range.len >= min_len.max(1) {
             plan.push(DigestRequest {
                 part: part.name.to_string(),
                 range,

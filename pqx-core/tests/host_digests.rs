@@ -6,7 +6,7 @@ mod support;
 
 use pqx_core::archive::{ArchiveWriter, ByteRange};
 use pqx_core::digest::DigestAlgorithm;
-use pqx_core::host_digest::{digest_plan, HostDigests};
+use pqx_core::host_digest::{digest_plan, HostDigests, MIN_HOST_DIGEST_LEN};
 use pqx_core::limits::Limits;
 use pqx_core::pack::pack_bytes;
 use pqx_core::sign::{sign_bytes, SignOptions};
@@ -63,7 +63,7 @@ fn status(pqx: &[u8], host: HostDigests) -> SignatureStatus {
 #[test]
 fn the_plan_names_the_large_stored_part_and_its_exact_bytes() {
     let pqx = signed_with_payload();
-    let plan = digest_plan(&pqx, "payload.pqx", &Limits::default()).unwrap();
+    let plan = digest_plan(&pqx, "payload.pqx", &Limits::default(), MIN_HOST_DIGEST_LEN).unwrap();
     assert_eq!(plan.len(), 1, "{plan:?}");
     let request = &plan[0];
     assert_eq!(request.part, "/data/payload.bin");
@@ -74,19 +74,32 @@ fn the_plan_names_the_large_stored_part_and_its_exact_bytes() {
 
 #[test]
 fn small_or_unsigned_packages_plan_nothing() {
-    assert!(digest_plan(&signed(), "x.pqx", &Limits::default())
-        .unwrap()
-        .is_empty());
-    assert!(digest_plan(&packed(), "x.pqx", &Limits::default())
-        .unwrap()
-        .is_empty());
+    let plan = |pqx: &[u8], min_len| digest_plan(pqx, "x.pqx", &Limits::default(), min_len);
+    assert!(plan(&signed(), MIN_HOST_DIGEST_LEN).unwrap().is_empty());
+    assert!(plan(&packed(), 1).unwrap().is_empty(), "nothing is signed");
+    // With no threshold the payload's plan also holds the small stored parts, and every
+    // planned range is exactly a stored part's bytes: host digests of them all verify.
+    let pqx = signed_with_payload();
+    let all = plan(&pqx, 1).unwrap();
+    assert!(all.len() >= plan(&pqx, MIN_HOST_DIGEST_LEN).unwrap().len());
+    let mut host = HostDigests::new();
+    for r in &all {
+        let bytes = &pqx[r.range.offset as usize..(r.range.offset + r.range.len) as usize];
+        host.insert(
+            r.range,
+            DigestAlgorithm::Sha256,
+            DigestAlgorithm::Sha256.digest(bytes),
+        )
+        .unwrap();
+    }
+    assert_eq!(status(&pqx, host), SignatureStatus::Success);
 }
 
 #[test]
 fn the_hosts_correct_digests_verify_as_pqxs_own_hashing_does() {
     let pqx = signed_with_payload();
     let mut host = HostDigests::new();
-    for r in digest_plan(&pqx, "payload.pqx", &Limits::default()).unwrap() {
+    for r in digest_plan(&pqx, "payload.pqx", &Limits::default(), MIN_HOST_DIGEST_LEN).unwrap() {
         let bytes = &pqx[r.range.offset as usize..(r.range.offset + r.range.len) as usize];
         for a in r.algorithms {
             host.insert(r.range, a, a.digest(bytes)).unwrap();
@@ -99,7 +112,7 @@ fn the_hosts_correct_digests_verify_as_pqxs_own_hashing_does() {
 #[test]
 fn a_wrong_host_digest_fails_the_signature_so_it_was_used() {
     let pqx = signed_with_payload();
-    let plan = digest_plan(&pqx, "payload.pqx", &Limits::default()).unwrap();
+    let plan = digest_plan(&pqx, "payload.pqx", &Limits::default(), MIN_HOST_DIGEST_LEN).unwrap();
     let mut host = HostDigests::new();
     host.insert(plan[0].range, DigestAlgorithm::Sha256, vec![0; 32])
         .unwrap();
@@ -119,7 +132,7 @@ fn a_wrong_host_digest_fails_the_signature_so_it_was_used() {
 #[test]
 fn a_digest_of_another_range_is_never_used() {
     let pqx = signed_with_payload();
-    let plan = digest_plan(&pqx, "payload.pqx", &Limits::default()).unwrap();
+    let plan = digest_plan(&pqx, "payload.pqx", &Limits::default(), MIN_HOST_DIGEST_LEN).unwrap();
     let r = plan[0].range;
     let mut host = HostDigests::new();
     // Off by one at either end: the wrong digest must be ignored, not trusted.
@@ -148,7 +161,7 @@ fn host_digests_do_not_hide_a_changed_part() {
     // The host hashes the original bytes, the package it passes is tampered: the host's
     // digest matches the signature, but the CRC-32 pass over the real bytes still refuses it.
     let pqx = signed_with_payload();
-    let plan = digest_plan(&pqx, "payload.pqx", &Limits::default()).unwrap();
+    let plan = digest_plan(&pqx, "payload.pqx", &Limits::default(), MIN_HOST_DIGEST_LEN).unwrap();
     let r = plan[0].range;
     let original = &pqx[r.offset as usize..(r.offset + r.len) as usize];
     let mut host = HostDigests::new();

@@ -31,6 +31,7 @@ pub mod report;
 
 use js::{JsError, JsResult};
 use pqx_core::certificate::Certificate;
+use pqx_core::host_digest::{self, MIN_HOST_DIGEST_LEN};
 use pqx_core::inspect::inspect_with;
 use pqx_core::limits::Limits;
 use pqx_core::Error;
@@ -235,7 +236,7 @@ pub fn inspect(
 #[wasm_bindgen(js_name = digestPlan, unchecked_return_type = "DigestRequest[]")]
 pub fn digest_plan(bytes: &[u8], file_name: Option<String>) -> Result<JsValue, JsValue> {
     let what = file_name.as_deref().unwrap_or(options::DEFAULT_FILE_NAME);
-    let plan = pqx_core::host_digest::digest_plan(bytes, what, &Limits::default())
+    let plan = host_digest::digest_plan(bytes, what, &Limits::default(), MIN_HOST_DIGEST_LEN)
         .map_err(JsError::from)?;
     let plan: Vec<serde_json::Value> = plan
         .iter()
