@@ -117,23 +117,23 @@ impl From<Error> for Failure {
             ErrorKind::Cms => Exit::Input,
             _ => Exit::Input,
         };
-        let hint = match &e {
-            Error::WrongPassword(_) => Some("pass it with --password-file FILE or PQX_PASSWORD (or -p)"),
-            Error::Key { .. } => Some("--certificate takes a .pfx/.p12; --key a PEM or DER RSA private key, with --cert its PEM chain"),
-            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => Some("check the path"),
-            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
-                Some("check the file's and its folder's permissions")
-            }
-            Error::Zip(_) => Some("is it a .mez or .pqx file?"),
-            Error::Timestamp(_) => Some("check the --timestamper URLs and the network, add another --timestamper, or raise --timestamp-retries / --timestamp-timeout; nothing was written"),
-            Error::SigningPolicy(_) => Some("sign with an RSA key of 2048 bits or more whose certificate is valid now and allows code signing"),
-            _ => None,
-        };
+        let hint = cli_hint(&e).or_else(|| e.hint());
         let failure = Failure::new(exit, e.to_string());
         match hint {
             Some(h) => failure.hint(h),
             None => failure,
         }
+    }
+}
+
+/// Hints that name the CLI's own options; every other hint is the core's ([`Error::hint`]),
+/// the same words the C, .NET and JavaScript bindings show.
+fn cli_hint(e: &Error) -> Option<&'static str> {
+    match e {
+        Error::WrongPassword(_) => Some("pass it with --password-file FILE or PQX_PASSWORD (or -p)"),
+        Error::Key { .. } => Some("--certificate takes a .pfx/.p12; --key a PEM or DER RSA private key, with --cert its PEM chain"),
+        Error::Timestamp(_) => Some("check the --timestamper URLs and the network, add another --timestamper, or raise --timestamp-retries / --timestamp-timeout; nothing was written"),
+        _ => None,
     }
 }
 

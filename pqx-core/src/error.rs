@@ -151,6 +151,33 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in code order: the one list the C ABI's `pqx_status`, the .NET `Status`
+    /// and the JavaScript `code`s are checked against (tests in pqx-ffi, bindings/dotnet and
+    /// pqx-wasm).
+    pub const ALL: [ErrorKind; 16] = [
+        ErrorKind::Io,
+        ErrorKind::Zip,
+        ErrorKind::Mez,
+        ErrorKind::Opc,
+        ErrorKind::Xml,
+        ErrorKind::SignatureFormat,
+        ErrorKind::UnsupportedAlgorithm,
+        ErrorKind::Certificate,
+        ErrorKind::Key,
+        ErrorKind::WrongPassword,
+        ErrorKind::SigningPolicy,
+        ErrorKind::Crypto,
+        ErrorKind::InvalidArgument,
+        ErrorKind::LimitExceeded,
+        ErrorKind::Timestamp,
+        ErrorKind::Cms,
+    ];
+
+    /// The stable numeric code (`pqx_status` in the C ABI).
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+
     /// A short stable name (`"wrong-password"`, …) for JSON and JavaScript `code` properties.
     pub fn name(self) -> &'static str {
         match self {
@@ -204,6 +231,38 @@ impl Error {
         }
     }
 
+    /// What the user can do about this error, in words every host can show (the CLI adds its
+    /// flag names; the C ABI has `pqx_last_error_hint`, .NET appends it to the exception's
+    /// message, JavaScript errors carry it as `hint`). `None` when there is nothing to say
+    /// beyond the message.
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            Error::Io { source, .. } => match source.kind() {
+                std::io::ErrorKind::NotFound => "check the path",
+                std::io::ErrorKind::PermissionDenied => {
+                    "check the file's and its folder's permissions"
+                }
+                std::io::ErrorKind::StorageFull => "free some space or write elsewhere",
+                _ => return None,
+            },
+            Error::Zip(_) => "is it a .mez or .pqx file?",
+            Error::WrongPassword(_) => "give the password the .pfx/.p12 file was exported with",
+            Error::Key { .. } => {
+                "use a .pfx/.p12 file, or a PEM or DER RSA private key with its certificate chain"
+            }
+            Error::SigningPolicy(_) => {
+                "sign with an RSA key of 2048 bits or more whose certificate is valid now and allows code signing"
+            }
+            Error::Timestamp(_) => {
+                "try another time-stamping authority, or again later; nothing was written"
+            }
+            Error::Signer(_) => {
+                "check that the signer uses the certificate's key and RSA PKCS#1 v1.5 with the requested hash"
+            }
+            _ => return None,
+        })
+    }
+
     /// Builds an [`Error::Io`] for `path`.
     pub fn io(path: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
@@ -240,5 +299,52 @@ impl Error {
 impl From<zip::result::ZipError> for Error {
     fn from(e: zip::result::ZipError) -> Self {
         Error::Zip(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_kind_is_listed_once_in_code_order_with_a_distinct_name() {
+        let codes: Vec<i32> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
+        let mut sorted = codes.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(codes, sorted, "ALL is in code order, without repeats");
+        assert_eq!(codes.first(), Some(&10));
+        assert_eq!(codes.last(), Some(&(10 + ErrorKind::ALL.len() as i32 - 1)));
+        let names: HashSet<&str> = ErrorKind::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(names.len(), ErrorKind::ALL.len());
+    }
+
+    #[test]
+    fn hints_say_what_to_do_in_host_neutral_words() {
+        let missing = Error::io("a.pqx", std::io::Error::from(std::io::ErrorKind::NotFound));
+        assert_eq!(missing.hint(), Some("check the path"));
+        assert_eq!(
+            Error::Zip("x".into()).hint(),
+            Some("is it a .mez or .pqx file?")
+        );
+        assert!(Error::WrongPassword("a.pfx".into())
+            .hint()
+            .is_some_and(|h| h.contains("password")));
+        assert_eq!(Error::Crypto("x".into()).hint(), None);
+        // No hint names a command-line option: the bindings show them too.
+        for e in [
+            Error::WrongPassword("a".into()),
+            Error::Key {
+                source_name: "a".into(),
+                reason: "b".into(),
+            },
+            Error::SigningPolicy("a".into()),
+            Error::Timestamp("a".into()),
+            Error::Signer("a".into()),
+        ] {
+            let hint = e.hint().unwrap_or_default();
+            assert!(!hint.is_empty() && !hint.contains("--"), "{e}: {hint}");
+        }
     }
 }

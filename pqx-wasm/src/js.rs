@@ -15,7 +15,8 @@ pub type JsResult<T> = Result<T, JsError>;
 /// A pqx-core error on its way to JavaScript.
 ///
 /// Converted to a JS `Error` whose `name` is `"PqxError"`, whose `message` is the core's
-/// message and whose `code` is [`pqx_core::ErrorKind::name`] (`"zip"`, `"invalid-argument"`, …).
+/// message, whose `code` is [`pqx_core::ErrorKind::name`] (`"zip"`, `"invalid-argument"`, …)
+/// and whose `hint` is [`Error::hint`] (what to do about it) or `null`.
 #[derive(Debug)]
 pub struct JsError(pub Error);
 
@@ -34,16 +35,18 @@ impl JsError {
 
 impl From<JsError> for JsValue {
     fn from(e: JsError) -> Self {
-        js_error(e.code(), &e.0.to_string())
+        js_error(e.code(), &e.0.to_string(), e.0.hint())
     }
 }
 
-/// A JS `Error` named `PqxError` with a `code` property.
-pub fn js_error(code: &str, message: &str) -> JsValue {
+/// A JS `Error` named `PqxError` with `code` and `hint` properties.
+pub fn js_error(code: &str, message: &str, hint: Option<&str>) -> JsValue {
     let err = js_sys::Error::new(message);
     err.set_name("PqxError");
     // Setting a property on a fresh Error object cannot fail.
     let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(code));
+    let hint = hint.map_or(JsValue::NULL, JsValue::from_str);
+    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("hint"), &hint);
     err.into()
 }
 
@@ -74,6 +77,10 @@ fn unconvertible(reason: &str) -> JsError {
 pub fn install_panic_hook() {
     #[cfg(all(debug_assertions, target_arch = "wasm32"))]
     std::panic::set_hook(Box::new(|info| {
-        wasm_bindgen::throw_val(js_error("panic", &format!("pqx-wasm panicked: {info}")));
+        wasm_bindgen::throw_val(js_error(
+            "panic",
+            &format!("pqx-wasm panicked: {info}"),
+            None,
+        ));
     }));
 }

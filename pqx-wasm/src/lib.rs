@@ -183,6 +183,8 @@ export interface CheckReport {
  *  ("zip", "opc", "xml", "certificate", "invalid-argument", "limit-exceeded", …). */
 export interface PqxError extends Error {
   code: string;
+  /** What the user can do about it (the same words as the CLI and the C and .NET bindings), or null. */
+  hint: string | null;
 }
 "#;
 

@@ -112,6 +112,8 @@ test("errors are PqxError Errors with the core's error-kind code", () => {
   assert.equal(notZip.name, "PqxError");
   assert.equal(notZip.code, "zip");
   assert.match(notZip.message, /ZIP/i);
+  // The core's hint (Error::hint), the same words the CLI and the C and .NET bindings show.
+  assert.equal(notZip.hint, "is it a .mez or .pqx file?");
 
   const empty = thrown(() => pqx.verify(new Uint8Array()));
   assert.ok(empty instanceof Error);
@@ -119,6 +121,7 @@ test("errors are PqxError Errors with the core's error-kind code", () => {
 
   const badPin = thrown(() => pqx.verify(fixture("signed.pqx"), { pinnedThumbprints: ["not hex"] }));
   assert.equal(badPin.code, "invalid-argument");
+  assert.equal(badPin.hint, null, "nothing to add to an invalid argument's message");
 
   const badCa = thrown(() => pqx.verify(fixture("signed.pqx"), { trustedCas: ["-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"] }));
   assert.equal(badCa.code, "certificate");
