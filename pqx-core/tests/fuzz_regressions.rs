@@ -127,6 +127,28 @@ fn verify_of_a_package_with_an_attribute_bomb_in_its_content_types_ends_quickly(
     assert_limit_exceeded(result, "verify");
 }
 
+/// Found by the `lint` target's long run (2026-12-04): a text literal that is the second
+/// token of a document, after `=`, made the secret rule look two tokens back from index 1
+/// (an arithmetic overflow: a panic in debug builds, a wrapped index in release).
+#[test]
+fn lint_of_a_document_starting_with_an_assigned_literal_does_not_panic() {
+    for text in [
+        "=\"abc\"",
+        "= \"Bearer abcdefghijklmnopqrstuvwxyz\"",
+        "=\"x\" in",
+    ] {
+        let source = ConnectorSource::from_files(vec![ConnectorFile {
+            name: "Fuzz.pq".to_owned(),
+            bytes: text.as_bytes().to_vec(),
+        }]);
+        let findings = lint::check(&source, &CheckOptions::default());
+        assert!(
+            findings.iter().all(|f| f.file == "Fuzz.pq"),
+            "{text}: {findings:?}"
+        );
+    }
+}
+
 #[test]
 fn lint_reports_a_resx_namespace_bomb_instead_of_hanging() {
     let source = ConnectorSource::from_files(vec![

@@ -279,7 +279,7 @@ fn bound_name(tokens: &[Token<'_>], i: usize) -> Option<String> {
     if !eq.is_op("=") || !end {
         return None;
     }
-    tokens.get(i - 2)?.name()
+    tokens.get(i.checked_sub(2)?)?.name()
 }
 
 /// True when the literal at `i` is an argument of a call in [`EXEMPT_CALLS`].
