@@ -12,7 +12,6 @@ use crate::limits::Limits;
 use crate::lint::{self, ConnectorFile, ConnectorSource};
 use crate::mez::Mez;
 use crate::opc::content_types::CONTENT_TYPES_ITEM;
-use crate::opc::relationships::source_of_rels_part;
 use crate::opc::{Package, Part, SignatureLayout};
 use std::io::{Read, Seek};
 
@@ -54,10 +53,7 @@ impl<R: Read + Seek> Connector<R> {
         let parts = package
             .parts()
             .iter()
-            .filter(|p| {
-                !layout.is_signature_infrastructure(&p.name)
-                    && source_of_rels_part(&p.name).is_none()
-            })
+            .filter(|p| !layout.is_machinery(&p.name))
             .cloned()
             .collect();
         Ok(Connector::Pqx(package, parts))

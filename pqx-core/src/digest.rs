@@ -159,6 +159,13 @@ impl std::fmt::Debug for Hasher {
     }
 }
 
+/// Standard base64 with padding: how XML-DSig writes `DigestValue` and `SignatureValue`,
+/// and so how pqx compares and writes them.
+pub(crate) fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

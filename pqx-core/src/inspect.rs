@@ -6,7 +6,6 @@ use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::lint::token::{significant_tokens, TokenKind};
 use crate::mez::{text_of, FileKind, Mez};
-use crate::opc::relationships::source_of_rels_part;
 use crate::opc::signature_parts::SignatureLayout;
 use crate::opc::Package;
 use crate::verify::{verify_package, VerifyOptions};
@@ -177,10 +176,8 @@ fn inspect_package<R: Read + Seek>(
     let mut entries = Vec::new();
     let mut section = None;
     for p in package.parts() {
-        let infra =
-            layout.is_signature_infrastructure(&p.name) || source_of_rels_part(&p.name).is_some();
         let path = p.name.decoded_path();
-        let kind = if infra {
+        let kind = if layout.is_machinery(&p.name) {
             "Package"
         } else {
             kind_name(FileKind::of(&path))

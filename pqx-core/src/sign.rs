@@ -27,7 +27,7 @@
 
 use crate::archive::ArchiveWriter;
 use crate::cms::timestamp::{timestamp_signature_value, verify_token, Timestamper, VerifiedToken};
-use crate::digest::DigestAlgorithm;
+use crate::digest::{b64, DigestAlgorithm};
 use crate::error::{Error, Result};
 use crate::keys::{signer_certificate, Signer};
 use crate::opc::content_types::CONTENT_TYPES_ITEM;
@@ -40,7 +40,6 @@ use crate::signature::build::{build_signature, SignatureContent};
 use crate::signature::{ManifestReference, Selector, Transform};
 use crate::trust::TrustPolicy;
 use crate::verify::{verify_package, VerifyOptions};
-use base64::Engine as _;
 use std::collections::{BTreeMap, HashSet};
 use std::io::{Read, Seek, Write};
 use std::sync::Arc;
@@ -153,10 +152,6 @@ pub struct SignOutcome {
     pub removed: usize,
     /// The embedded timestamp (time, authority), when a timestamper was given.
     pub timestamp: Option<VerifiedToken>,
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// Signs `package` with `signer` (a [`SigningKey`](crate::keys::SigningKey) or any other
@@ -482,8 +477,7 @@ fn countersign_references<R: Read + Seek>(
 /// signature machinery and relationship parts (those are referenced through the
 /// RelationshipTransform, see [`relationship_references`]).
 fn is_signed_content(part: &crate::opc::Part, layout: &SignatureLayout) -> bool {
-    !layout.is_signature_infrastructure(&part.name)
-        && relationships::source_of_rels_part(&part.name).is_none()
+    !layout.is_machinery(&part.name)
 }
 
 /// The relationship references of a first signature: the package's relationships and those

@@ -21,7 +21,7 @@
 
 use crate::certificate::Certificate;
 use crate::cms::timestamp::check_token;
-use crate::digest::{DigestAlgorithm, Hasher};
+use crate::digest::{b64, DigestAlgorithm, Hasher};
 use crate::error::{Error, Result};
 use crate::host_digest::HostDigests;
 use crate::keys::verify_pkcs1v15;
@@ -34,7 +34,6 @@ use crate::signature::parse::parse_signature;
 use crate::signature::{ManifestReference, ParsedSignature, Selector};
 use crate::verdict::{fail, judge_signer, EvaluationPoint, Failure, Signer};
 pub use crate::verdict::{SignatureCheck, SignatureStatus, TimestampCheck, Verification};
-use base64::Engine as _;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{Read, Seek};
 use time::OffsetDateTime;
@@ -432,10 +431,6 @@ fn check_canonicalized_part<R: Read + Seek>(
         );
     }
     Ok(())
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// Re-runs the RelationshipTransform on the relationships as they are now and compares.

@@ -1,24 +1,21 @@
 //! Detached CMS (`.p7s`) over a signed `.pqx`, both directions with the openssl CLI.
 
+mod support;
+
 use pqx_core::cms::detached::{sign_detached_file, verify_detached_file, MAX_P7S_SIZE};
 use pqx_core::cms::{sign_detached, verify_detached};
 use pqx_core::digest::DigestAlgorithm;
 use pqx_core::limits::Limits;
 use pqx_core::report::Report;
 use pqx_core::sign::{sign_bytes, SignOptions};
-use pqx_core::test_pki::{TestPki, TestPkiOptions};
+use pqx_core::test_pki::TestPkiOptions;
 use pqx_core::trust::TrustPolicy;
 use pqx_core::verify::{SignatureStatus, VerifyOptions};
 use pqx_core::ErrorKind;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
+use support::packages::pki;
 use time::OffsetDateTime;
-
-fn pki() -> &'static TestPki {
-    static PKI: OnceLock<TestPki> = OnceLock::new();
-    PKI.get_or_init(|| TestPki::generate(&TestPkiOptions::default()).expect("test PKI"))
-}
 
 fn signed_pqx() -> Vec<u8> {
     let mez = pqx_core::sample::hello_world_mez().unwrap();

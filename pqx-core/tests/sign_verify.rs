@@ -1,5 +1,7 @@
 //! Pack → sign → verify round trips, countersign and replace, and what tampering does.
 
+mod support;
+
 use pqx_core::digest::DigestAlgorithm;
 use pqx_core::limits::Limits;
 use pqx_core::opc::Package;
@@ -9,11 +11,7 @@ use pqx_core::trust::TrustPolicy;
 use pqx_core::verify::{verify_bytes, SignatureStatus, VerifyOptions};
 use std::io::{Cursor, Read, Write};
 use std::sync::OnceLock;
-
-fn pki() -> &'static TestPki {
-    static PKI: OnceLock<TestPki> = OnceLock::new();
-    PKI.get_or_init(|| TestPki::generate(&TestPkiOptions::default()).expect("test PKI"))
-}
+use support::packages::{packed, pki};
 
 fn second_pki() -> &'static TestPki {
     static PKI: OnceLock<TestPki> = OnceLock::new();
@@ -24,11 +22,6 @@ fn second_pki() -> &'static TestPki {
         };
         TestPki::generate(&opts).expect("test PKI")
     })
-}
-
-fn packed() -> Vec<u8> {
-    let mez = pqx_core::sample::hello_world_mez().unwrap();
-    pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Limits::default()).unwrap()
 }
 
 fn sign(pqx: &[u8], pki: &TestPki, opts: SignOptions) -> Vec<u8> {

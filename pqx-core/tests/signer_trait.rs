@@ -3,6 +3,8 @@
 //! with a wrong signature is caught by the core before anything is written; the certificate
 //! policy refuses a signer before it is asked to sign.
 
+mod support;
+
 use pqx_core::certificate::Certificate;
 use pqx_core::cms::detached::{sign_detached, verify_detached};
 use pqx_core::digest::DigestAlgorithm;
@@ -11,18 +13,13 @@ use pqx_core::files::sign_file;
 use pqx_core::keys::Signer;
 use pqx_core::limits::Limits;
 use pqx_core::sign::SignOptions;
-use pqx_core::test_pki::{TestPki, TestPkiOptions};
+use pqx_core::test_pki::TestPkiOptions;
 use pqx_core::verify::{verify_bytes, SignatureStatus, VerifyOptions};
 use rsa::traits::PublicKeyParts;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use support::packages::pki;
 use time::OffsetDateTime;
-
-fn pki() -> &'static TestPki {
-    static PKI: OnceLock<TestPki> = OnceLock::new();
-    PKI.get_or_init(|| TestPki::generate(&TestPkiOptions::default()).expect("test PKI"))
-}
 
 /// What a remote signer looks like from pqx: a chain, and a key pqx never touches that signs
 /// SHA-256 digests (here the test PKI's key, used directly through `rsa`).

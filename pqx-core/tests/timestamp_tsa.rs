@@ -2,6 +2,8 @@
 //! tiny HTTP handler on 127.0.0.1 (started per test, stopped when the test ends; see
 //! `pqx_test_support::tsa`), and `openssl ts -verify` checking what pqx embedded.
 
+mod support;
+
 use pqx_core::cms::http::HttpTimestamper;
 use pqx_core::cms::timestamp::{verify_token, TimestampRequest};
 use pqx_core::limits::Limits;
@@ -9,7 +11,7 @@ use pqx_core::report::Report;
 use pqx_core::sign::{sign_bytes, SignOptions};
 use pqx_core::signature::build::add_timestamp;
 use pqx_core::signature::parse::parse_signature;
-use pqx_core::test_pki::{TestPki, TestPkiOptions};
+use pqx_core::test_pki::TestPkiOptions;
 use pqx_core::trust::TrustPolicy;
 use pqx_core::verify::{verify_bytes, SignatureStatus, VerifyOptions};
 use pqx_core::Error;
@@ -17,16 +19,12 @@ use pqx_test_support::tsa::{self, dead_url, openssl, serial_lock, tsa, LocalTsa,
 use std::io::{Cursor, Read, Write};
 use std::process::Command;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
+use support::packages::{packed, pki};
 use time::OffsetDateTime;
 
 // ---------------------------------------------------------------- fixtures
-
-fn pki() -> &'static TestPki {
-    static PKI: OnceLock<TestPki> = OnceLock::new();
-    PKI.get_or_init(|| TestPki::generate(&TestPkiOptions::default()).expect("test PKI"))
-}
 
 /// A signing key whose leaf expires tomorrow: verified "a month from now" it is expired.
 fn short_lived_key() -> pqx_core::keys::SigningKey {
@@ -44,11 +42,6 @@ fn short_lived_key() -> pqx_core::keys::SigningKey {
         vec![cert, pki().intermediate.clone(), pki().root.clone()],
     )
     .expect("key")
-}
-
-fn packed() -> Vec<u8> {
-    let mez = pqx_core::sample::hello_world_mez().unwrap();
-    pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Limits::default()).unwrap()
 }
 
 fn month_later() -> OffsetDateTime {

@@ -1,19 +1,15 @@
 //! Chain building and trust decisions, one rule per test, on a test PKI made at run time.
 
+mod support;
+
 use pqx_core::certificate::Certificate;
 use pqx_core::digest::DigestAlgorithm;
 use pqx_core::test_pki::{
-    issue_certificate, CertKind, CertSpec, TestPki, TestPkiOptions, TEST_INTERMEDIATE_CN,
+    issue_certificate, CertKind, CertSpec, TestPkiOptions, TEST_INTERMEDIATE_CN,
 };
 use pqx_core::trust::{build_chain, ChainStatus, TrustPolicy, TrustSource};
-use std::sync::OnceLock;
+use support::packages::pki;
 use time::{Duration, OffsetDateTime};
-
-/// One PKI per test binary: RSA key generation is the slow part.
-fn pki() -> &'static TestPki {
-    static PKI: OnceLock<TestPki> = OnceLock::new();
-    PKI.get_or_init(|| TestPki::generate(&TestPkiOptions::default()).expect("test PKI"))
-}
 
 fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()

@@ -158,6 +158,14 @@ impl SignatureLayout {
         })
     }
 
+    /// Whether `part` is packaging machinery rather than connector content: signature
+    /// machinery ([`Self::is_signature_infrastructure`]) or any relationship part. What a
+    /// first signature references by raw bytes, what the connector check reads and what
+    /// `inspect` lists as content are the parts that are not.
+    pub fn is_machinery(&self, part: &PartName) -> bool {
+        self.is_signature_infrastructure(part) || relationships::source_of_rels_part(part).is_some()
+    }
+
     /// Whether `part` is signature machinery (origin, signature, certificate, or the
     /// relationship parts of origin and signatures) rather than package content.
     pub fn is_signature_infrastructure(&self, part: &PartName) -> bool {

@@ -8,12 +8,11 @@
 use super::model::{ManifestReference, Selector, Transform};
 use super::uris::*;
 use crate::certificate::Certificate;
-use crate::digest::DigestAlgorithm;
+use crate::digest::{b64, DigestAlgorithm};
 use crate::error::{Error, Result};
 use crate::keys::{sign_verified, Signer};
 use crate::limits::Limits;
 use crate::opc::{c14n_attr, c14n_text};
-use base64::Engine as _;
 
 /// Everything a new signature says.
 #[derive(Debug)]
@@ -26,10 +25,6 @@ pub struct SignatureContent<'a> {
     pub signing_time: &'a str,
     /// Certificates for KeyInfo/X509Data: the signer first.
     pub certificates: &'a [Certificate],
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 fn push_algorithm_element(out: &mut String, name: &str, uri: &str) {
