@@ -8,9 +8,84 @@ use crate::lint::token::{significant_tokens, TokenKind};
 use crate::mez::{text_of, FileKind, Mez};
 use crate::opc::signature_parts::SignatureLayout;
 use crate::opc::Package;
-use crate::verify::{verify_package, VerifyOptions};
+use crate::verify::{verify_package, SignatureStatus, VerifyOptions};
 use serde::Serialize;
 use std::io::{Read, Seek};
+
+/// What kind of file `inspect` read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum PackageFormat {
+    /// A `.mez`: the plain ZIP the Power Query SDK builds.
+    Mez,
+    /// A `.pqx`: an OPC package, signed or not.
+    Pqx,
+}
+
+impl PackageFormat {
+    /// `"mez"` or `"pqx"`, as the JSON says.
+    pub fn name(self) -> &'static str {
+        match self {
+            PackageFormat::Mez => "mez",
+            PackageFormat::Pqx => "pqx",
+        }
+    }
+}
+
+impl std::fmt::Display for PackageFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// What a file of a connector is, by Power Query's conventions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum EntryKind {
+    /// The section document (`.pq`, or `.m` in older SDKs).
+    SectionDocument,
+    /// An M module (`.pqm`).
+    Module,
+    /// A `resources*.resx` string table.
+    Resources,
+    /// An icon (`.png`).
+    Icon,
+    /// Anything else the connector ships.
+    Other,
+    /// OPC or signature machinery (content types, relationships, origin, signatures).
+    Package,
+}
+
+impl EntryKind {
+    /// The name the JSON and `pqx inspect` print (`"SectionDocument"`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            EntryKind::SectionDocument => "SectionDocument",
+            EntryKind::Module => "Module",
+            EntryKind::Resources => "Resources",
+            EntryKind::Icon => "Icon",
+            EntryKind::Other => "Other",
+            EntryKind::Package => "Package",
+        }
+    }
+
+    fn of(kind: FileKind) -> EntryKind {
+        match kind {
+            FileKind::SectionDocument => EntryKind::SectionDocument,
+            FileKind::Module => EntryKind::Module,
+            FileKind::Resources => EntryKind::Resources,
+            FileKind::Icon => EntryKind::Icon,
+            _ => EntryKind::Other,
+        }
+    }
+}
+
+impl std::fmt::Display for EntryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
 
 /// One file of the package.
 #[derive(Clone, Debug, Serialize)]
@@ -19,7 +94,7 @@ pub struct EntryInfo {
     /// Path inside the connector (`HelloWorld.pq`), percent-escapes decoded.
     pub name: String,
     /// What it is (section document, module, icon, …; `Package` for OPC/signature machinery).
-    pub kind: String,
+    pub kind: EntryKind,
     /// Uncompressed size.
     pub size: u64,
     /// Compressed size.
@@ -35,7 +110,7 @@ pub struct SignerInfo {
     /// The signature part.
     pub part: String,
     /// Verification status of this signature (default trust policy).
-    pub status: String,
+    pub status: SignatureStatus,
     /// Signer subject.
     pub subject: Option<String>,
     /// Signer issuer.
@@ -56,8 +131,8 @@ pub struct SignerInfo {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Inspection {
-    /// `"mez"` (plain ZIP) or `"pqx"` (OPC package).
-    pub format: String,
+    /// `.mez` (plain ZIP) or `.pqx` (OPC package).
+    pub format: PackageFormat,
     /// The section document's file name.
     pub section_document: Option<String>,
     /// The section's name (`section HelloWorld;`).
@@ -68,6 +143,16 @@ pub struct Inspection {
     pub entries: Vec<EntryInfo>,
     /// The signatures (empty when unsigned).
     pub signatures: Vec<SignerInfo>,
+}
+
+impl Inspection {
+    /// The JSON every host prints (`pqx inspect --json`, the C ABI's
+    /// `pqx_package_inspect_json`): camelCase keys, pretty-printed. One serialisation, so the
+    /// CLI and the bindings cannot drift apart.
+    pub fn to_json(&self) -> String {
+        // Strings, numbers, booleans and enums only: serialising cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
 }
 
 /// The section name and the `Version` attribute of a section document, read with the M
@@ -89,16 +174,6 @@ pub fn section_info(text: &str) -> (Option<String>, Option<String>) {
         }
     }
     (name, version)
-}
-
-fn kind_name(k: FileKind) -> &'static str {
-    match k {
-        FileKind::SectionDocument => "SectionDocument",
-        FileKind::Module => "Module",
-        FileKind::Resources => "Resources",
-        FileKind::Icon => "Icon",
-        _ => "Other",
-    }
 }
 
 /// Inspects a `.mez` or `.pqx`: an archive with `[Content_Types].xml` is read as an OPC
@@ -138,14 +213,14 @@ fn inspect_mez<R: Read + Seek>(mut mez: Mez<R>) -> Result<Inspection> {
         .iter()
         .map(|e| EntryInfo {
             name: e.name.clone(),
-            kind: kind_name(e.kind).into(),
+            kind: EntryKind::of(e.kind),
             size: e.size,
             compressed_size: 0,
             content_type: None,
         })
         .collect();
     Ok(Inspection {
-        format: "mez".into(),
+        format: PackageFormat::Mez,
         section_document: Some(section.name),
         section_name,
         version,
@@ -178,16 +253,16 @@ fn inspect_package<R: Read + Seek>(
     for p in package.parts() {
         let path = p.name.decoded_path();
         let kind = if layout.is_machinery(&p.name) {
-            "Package"
+            EntryKind::Package
         } else {
-            kind_name(FileKind::of(&path))
+            EntryKind::of(FileKind::of(&path))
         };
-        if kind == "SectionDocument" && section.is_none() {
+        if kind == EntryKind::SectionDocument && section.is_none() {
             section = Some(p.clone());
         }
         entries.push(EntryInfo {
             name: path,
-            kind: kind.into(),
+            kind,
             size: p.entry.size,
             compressed_size: p.entry.compressed_size,
             content_type: Some(p.content_type.clone()),
@@ -206,7 +281,7 @@ fn inspect_package<R: Read + Seek>(
         .iter()
         .map(|s| SignerInfo {
             part: s.part.to_string(),
-            status: s.status.name().into(),
+            status: s.status,
             subject: s.signer.as_ref().map(|c| c.subject()),
             issuer: s.signer.as_ref().map(|c| c.issuer()),
             thumbprint_sha1: s.signer.as_ref().map(|c| c.thumbprint_sha1()),
@@ -217,7 +292,7 @@ fn inspect_package<R: Read + Seek>(
         })
         .collect();
     Ok(Inspection {
-        format: "pqx".into(),
+        format: PackageFormat::Pqx,
         section_document: section.map(|p| p.name.decoded_path()),
         section_name,
         version,
@@ -244,17 +319,22 @@ mod tests {
         let mez = crate::sample::hello_world_mez().unwrap();
         let i = inspect_bytes(&mez, "HelloWorld.mez", &Limits::default()).unwrap();
         assert_eq!(
-            (
-                i.format.as_str(),
-                i.section_name.as_deref(),
-                i.version.as_deref()
-            ),
-            ("mez", Some("HelloWorld"), Some("1.0.0"))
+            (i.format, i.section_name.as_deref(), i.version.as_deref()),
+            (PackageFormat::Mez, Some("HelloWorld"), Some("1.0.0"))
         );
         let pqx = crate::pack::pack_bytes(&mez, "HelloWorld.mez", &Limits::default()).unwrap();
         let i = inspect_bytes(&pqx, "HelloWorld.pqx", &Limits::default()).unwrap();
-        assert_eq!(i.format, "pqx");
+        assert_eq!(i.format, PackageFormat::Pqx);
         assert_eq!(i.section_document.as_deref(), Some("HelloWorld.pq"));
+        // The JSON keeps the strings it always had.
+        let json: serde_json::Value = serde_json::from_str(&i.to_json()).unwrap();
+        assert_eq!(json["format"], "pqx");
+        assert_eq!(json["signatures"], serde_json::json!([]));
+        assert!(json["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "SectionDocument" && e["name"] == "HelloWorld.pq"));
         assert_eq!(i.entries.len(), crate::sample::FILES.len());
         assert!(i.signatures.is_empty());
     }

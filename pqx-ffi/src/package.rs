@@ -238,7 +238,7 @@ pub unsafe extern "C" fn pqx_package_inspect_json(
     ffi_guard!({
         // SAFETY: pointer contracts of this function's `# Safety`.
         let (package, out) = unsafe { (ref_arg(package, "package")?, out_arg(out, "out")?) };
-        out.write(into_c_string(inspection_json(package.inspection()?))?);
+        out.write(into_c_string(package.inspection()?.to_json())?);
         Ok(())
     })
 }
@@ -259,13 +259,9 @@ pub unsafe extern "C" fn pqx_inspect_buffer_json(
         // SAFETY: pointer contracts of this function's `# Safety`.
         let (data, out) = unsafe { (bytes_arg(data, len, "data")?, out_arg(out, "out")?) };
         let inspection = inspect_bytes(data, "buffer", &Limits::default())?;
-        out.write(into_c_string(inspection_json(&inspection))?);
+        out.write(into_c_string(inspection.to_json())?);
         Ok(())
     })
-}
-
-fn inspection_json(i: &Inspection) -> String {
-    serde_json::to_string_pretty(i).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
 
 /// The built-in sample connector (HelloWorld, as the Power Query SDK template builds it) as

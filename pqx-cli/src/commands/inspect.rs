@@ -3,7 +3,7 @@
 use super::display_name;
 use crate::cli::InspectArgs;
 use crate::failure::{Exit, Failure};
-use pqx_core::inspect::{inspect, Inspection};
+use pqx_core::inspect::{inspect, Inspection, PackageFormat};
 use pqx_core::limits::Limits;
 use pqx_core::text::display_safe;
 use std::fmt::Write as _;
@@ -14,9 +14,7 @@ pub fn run(args: &InspectArgs) -> Result<Exit, Failure> {
     let what = display_name(&args.file);
     let inspection = inspect(std::io::BufReader::new(file), &what, &Limits::default())?;
     if args.json {
-        let json = serde_json::to_string_pretty(&inspection)
-            .map_err(|e| Failure::new(Exit::Input, e.to_string()))?;
-        outln!("{json}");
+        outln!("{}", inspection.to_json());
     } else {
         out!("{}", to_text(&what, &inspection));
     }
@@ -28,8 +26,8 @@ pub fn run(args: &InspectArgs) -> Result<Exit, Failure> {
 fn to_text(what: &str, i: &Inspection) -> String {
     let safe = |s: &str| display_safe(s).into_owned();
     let mut out = String::new();
-    let kind = match (i.format.as_str(), i.signatures.is_empty()) {
-        ("mez", _) => "connector (.mez)",
+    let kind = match (i.format, i.signatures.is_empty()) {
+        (PackageFormat::Mez, _) => "connector (.mez)",
         (_, true) => "unsigned package (.pqx)",
         _ => "signed package (.pqx)",
     };
@@ -55,7 +53,7 @@ fn to_text(what: &str, i: &Inspection) -> String {
         "SIZE", "COMPRESSED", "KIND"
     );
     for e in &i.entries {
-        let compressed = if i.format == "mez" {
+        let compressed = if i.format == PackageFormat::Mez {
             "-".to_owned()
         } else {
             e.compressed_size.to_string()
@@ -65,7 +63,7 @@ fn to_text(what: &str, i: &Inspection) -> String {
             "  {:>10}  {:>10}  {:<16}  {}",
             e.size,
             compressed,
-            safe(&e.kind),
+            e.kind,
             safe(&e.name)
         );
     }
@@ -75,7 +73,7 @@ fn to_text(what: &str, i: &Inspection) -> String {
             "\n  signature {}: {} [{}]{}",
             n + 1,
             safe(&s.part),
-            safe(&s.status),
+            s.status.name(),
             if s.countersignature {
                 " (countersignature)"
             } else {
@@ -99,7 +97,7 @@ fn to_text(what: &str, i: &Inspection) -> String {
             }
         }
     }
-    if i.format == "pqx" && i.signatures.is_empty() {
+    if i.format == PackageFormat::Pqx && i.signatures.is_empty() {
         let _ = writeln!(out, "\n  not signed");
     }
     out
