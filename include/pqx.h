@@ -308,6 +308,15 @@ pqx_status pqx_certificate_thumbprint(const uint8_t *data, size_t len, char **ou
 pqx_status pqx_certificate_thumbprint_sha256(const uint8_t *data, size_t len, char **out);
 
 /**
+ * What the user can do about the last failed pqx call on the calling thread (`"check the
+ * path"`, …: the same words the `pqx` command line and the .NET and JavaScript bindings show),
+ * or `""` when there is nothing to add or the last call succeeded. Same lifetime rules as
+ * [`pqx_last_error_message`]: valid until the next pqx call on this thread; never NULL; do
+ * not free.
+ */
+const char *pqx_last_error_hint(void);
+
+/**
  * The message of the last failed pqx call on the calling thread, or `""` when the last
  * status-returning call succeeded. Kept per thread so that concurrent callers never see each
  * other's errors. The pointer is owned by the library and stays valid until the next pqx

@@ -54,6 +54,14 @@ impl FfiError {
         }
     }
 
+    /// What to do about it, for `pqx_last_error_hint()`: the core's [`Error::hint`].
+    pub(crate) fn hint(&self) -> Option<&'static str> {
+        match self {
+            FfiError::Core(e) => e.hint(),
+            _ => None,
+        }
+    }
+
     /// The message stored for `pqx_last_error_message()`.
     pub(crate) fn message(&self) -> String {
         match self {
@@ -76,14 +84,22 @@ impl FfiError {
 
 thread_local! {
     static LAST_ERROR: RefCell<Option<CString>> = const { RefCell::new(None) };
+    static LAST_HINT: RefCell<Option<CString>> = const { RefCell::new(None) };
 }
 
 /// Stores `message` as this thread's last error (NUL bytes, which a C string cannot hold,
-/// are shown as `\0`).
+/// are shown as `\0`), with no hint.
 pub(crate) fn set_last_error(message: String) {
-    let c = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
+    set_last_error_with_hint(message, None);
+}
+
+/// Stores this thread's last error and its hint.
+fn set_last_error_with_hint(message: String, hint: Option<&str>) {
+    let c = |s: &str| CString::new(s.replace('\0', "\\0")).unwrap_or_default();
+    let (message, hint) = (c(&message), hint.map(c));
     // `try_with`: during thread teardown the slot may be gone; then there is no one to tell.
-    let _ = LAST_ERROR.try_with(|slot| *slot.borrow_mut() = Some(c));
+    let _ = LAST_ERROR.try_with(|slot| *slot.borrow_mut() = Some(message));
+    let _ = LAST_HINT.try_with(|slot| *slot.borrow_mut() = hint);
 }
 
 /// Turns an entry point's result into its status, recording or clearing the last error.
@@ -91,10 +107,11 @@ pub(crate) fn record_error(result: Result<(), FfiError>) -> pqx_status {
     match result {
         Ok(()) => {
             let _ = LAST_ERROR.try_with(|slot| *slot.borrow_mut() = None);
+            let _ = LAST_HINT.try_with(|slot| *slot.borrow_mut() = None);
             pqx_status::PQX_OK
         }
         Err(e) => {
-            set_last_error(e.message());
+            set_last_error_with_hint(e.message(), e.hint());
             e.status()
         }
     }
@@ -107,6 +124,22 @@ pub(crate) fn last_error_text() -> String {
             .as_ref()
             .map(|c| c.to_string_lossy().into_owned())
             .unwrap_or_default()
+    })
+}
+
+/// What the user can do about the last failed pqx call on the calling thread (`"check the
+/// path"`, …: the same words the `pqx` command line and the .NET and JavaScript bindings show),
+/// or `""` when there is nothing to add or the last call succeeded. Same lifetime rules as
+/// [`pqx_last_error_message`]: valid until the next pqx call on this thread; never NULL; do
+/// not free.
+#[no_mangle]
+pub extern "C" fn pqx_last_error_hint() -> *const c_char {
+    crate::panic::guard(|| {
+        LAST_HINT
+            .try_with(|slot| slot.borrow().as_ref().map(|c| c.as_ptr()))
+            .ok()
+            .flatten()
+            .unwrap_or(c"".as_ptr())
     })
 }
 

@@ -170,8 +170,11 @@ static int test_last_error_lifecycle(void) {
     pqx_trust_policy *policy = NULL;
     CHECK_STATUS(pqx_package_open_path(fx("does-not-exist.pqx"), &pkg), PQX_IO);
     CHECK(contains(pqx_last_error_message(), "does-not-exist.pqx"));
+    /* the core's hint: the same words as the pqx command line */
+    CHECK(strcmp(pqx_last_error_hint(), "check the path") == 0);
     OK(pqx_trust_policy_new(&policy));
     CHECK(strcmp(pqx_last_error_message(), "") == 0); /* a success clears it */
+    CHECK(strcmp(pqx_last_error_hint(), "") == 0);
     pqx_trust_policy_free(policy);
     return 1;
 }
@@ -234,6 +237,7 @@ static int test_open_errors(void) {
     pqx_package *pkg = NULL;
     CHECK_STATUS(pqx_package_open_buffer(garbage, sizeof garbage, &pkg), PQX_ZIP);
     CHECK(strlen(pqx_last_error_message()) > 0);
+    CHECK(strcmp(pqx_last_error_hint(), "is it a .mez or .pqx file?") == 0);
     /* a .mez is a ZIP but not an OPC package */
     CHECK_STATUS(pqx_package_open_path(fx("connector.mez"), &pkg), PQX_OPC);
     CHECK_STATUS(pqx_package_pack_buffer(garbage, sizeof garbage, &pkg), PQX_ZIP);
@@ -306,6 +310,7 @@ static int test_wrong_password(void) {
     pqx_signer *signer = NULL;
     CHECK_STATUS(pqx_signer_load_pkcs12_path(fx("signer.pfx"), "not the password", &signer), PQX_WRONG_PASSWORD);
     CHECK(contains(pqx_last_error_message(), "signer.pfx"));
+    CHECK(contains(pqx_last_error_hint(), "password"));
     CHECK_STATUS(pqx_signer_load_pkcs12_path(fx("signer-legacy.pfx"), "", &signer), PQX_WRONG_PASSWORD);
     CHECK(signer == NULL);
     CHECK_STATUS(pqx_signer_load_pkcs12_path(fx("missing.pfx"), PASSWORD, &signer), PQX_IO);

@@ -26,6 +26,7 @@ namespace Pqx
         [DllImport(Lib)] internal static extern IntPtr pqx_status_name(int status);
         [DllImport(Lib)] internal static extern IntPtr pqx_signature_status_name(int status);
         [DllImport(Lib)] internal static extern IntPtr pqx_last_error_message();
+        [DllImport(Lib)] internal static extern IntPtr pqx_last_error_hint();
         [DllImport(Lib)] internal static extern void pqx_string_free(IntPtr s);
         [DllImport(Lib)] internal static extern void pqx_buffer_free(ref NativeBuffer buffer);
         [DllImport(Lib)] internal static extern PqxStatus pqx_sample_mez(out NativeBuffer buffer);
@@ -100,7 +101,7 @@ namespace Pqx
         {
             if (status != PqxStatus.Ok)
             {
-                throw new PqxException(status, StaticString(pqx_last_error_message()));
+                throw new PqxException(status, StaticString(pqx_last_error_message()), StaticString(pqx_last_error_hint()));
             }
         }
 

@@ -4,7 +4,8 @@ namespace Pqx
 {
     /// <summary>
     /// The status every pqx C function returns (<c>pqx_status</c> in pqx.h); the numbers are
-    /// stable. 1–9 are misuse of the C ABI, 10–23 mirror pqx-core's error kinds.
+    /// stable. 1–9 are misuse of the C ABI, 10 and up are pqx-core's error kinds (the tests
+    /// check this enum against the library's list both ways).
     /// </summary>
     public enum PqxStatus
     {
@@ -62,19 +63,39 @@ namespace Pqx
 
     /// <summary>
     /// A pqx call failed. <see cref="Status"/> says what kind of failure (stable numbers, for
-    /// code); <see cref="Exception.Message"/> says exactly what went wrong (for people).
+    /// code); <see cref="Exception.Message"/> says exactly what went wrong and, after " — ",
+    /// what to do about it (for people); <see cref="Hint"/> is that advice alone.
     /// </summary>
     public class PqxException : Exception
     {
         /// <summary>Creates an exception for a failed call.</summary>
         public PqxException(PqxStatus status, string message)
-            : base(string.IsNullOrEmpty(message) ? StatusNameOf(status) : message)
+            : this(status, message, null)
+        {
+        }
+
+        /// <summary>Creates an exception for a failed call, with pqx's hint.</summary>
+        public PqxException(PqxStatus status, string message, string hint)
+            : base(Compose(status, message, hint))
         {
             Status = status;
+            Hint = string.IsNullOrEmpty(hint) ? null : hint;
         }
 
         /// <summary>The status the C function returned.</summary>
         public PqxStatus Status { get; private set; }
+
+        /// <summary>
+        /// What the user can do about it (<c>pqx_last_error_hint</c>: the same words as the pqx
+        /// command line), or <c>null</c>.
+        /// </summary>
+        public string Hint { get; private set; }
+
+        private static string Compose(PqxStatus status, string message, string hint)
+        {
+            var text = string.IsNullOrEmpty(message) ? StatusNameOf(status) : message;
+            return string.IsNullOrEmpty(hint) ? text : text + " \u2014 " + hint;
+        }
 
         /// <summary>The stable short name of <see cref="Status"/> (<c>"wrong-password"</c>, ...).</summary>
         public string StatusName

@@ -210,6 +210,12 @@ static class PqxTests
     {
         var e = Throws(PqxStatus.WrongPassword, () => PqxSigner.FromPkcs12File(Fx("signer.pfx"), "wrong").Dispose());
         Check(e.StatusName == "wrong-password" && e.Message.Contains("signer.pfx"), "message: " + e.Message);
+        // The core's hint, alone and at the end of the message.
+        Check(e.Hint != null && e.Hint.Contains("password") && e.Message.EndsWith(" \u2014 " + e.Hint), "hint: " + e.Message);
+        var missing = Throws(PqxStatus.Io, () => PqxPackage.Open(Fx("missing.pqx")).Dispose());
+        Check(missing.Hint == "check the path", "hint: " + missing.Hint);
+        var badCertificate = Throws(PqxStatus.Certificate, () => PqxLibrary.CertificateThumbprint(new byte[] { 0x30, 0x01 }));
+        Check(badCertificate.Hint == null, "no hint to add: " + badCertificate.Hint);
         Throws(PqxStatus.WrongPassword, () => PqxSigner.FromPkcs12File(Fx("signer-legacy.pfx"), "").Dispose());
         Throws(PqxStatus.Io, () => PqxPackage.Open(Fx("missing.pqx")).Dispose());
         Throws(PqxStatus.Zip, () => PqxPackage.FromBytes(new byte[] { 1, 2, 3, 4 }).Dispose());
@@ -268,6 +274,21 @@ static class PqxTests
         Check(PqxLibrary.CertificateThumbprintSha256(File.ReadAllBytes(Fx("root.der"))).Length == 64, "SHA-256 thumbprint");
     }
 
+    /// The library's status list (pqx_status_name, checked in Rust against pqx-core's
+    /// ErrorKind::ALL) and PqxStatus agree both ways.
+    static void StatusesMatchTheLibrary()
+    {
+        foreach (PqxStatus s in Enum.GetValues(typeof(PqxStatus)))
+        {
+            Check(new PqxException(s, null).StatusName != "unknown-status", "the library does not know " + s);
+        }
+        for (int code = 0; code < 100; code++)
+        {
+            bool known = new PqxException((PqxStatus)code, null).StatusName != "unknown-status";
+            Check(!known || Enum.IsDefined(typeof(PqxStatus), code), "PqxStatus lacks the library's status " + code);
+        }
+    }
+
     static int Main(string[] args)
     {
         if (args.Length != 2)
@@ -285,7 +306,8 @@ static class PqxTests
             new KeyValuePair<string, Action>("countersign and replace", CountersignAndReplace),
             new KeyValuePair<string, Action>("sign to array and to file, save", SignToArrayAndFile),
             new KeyValuePair<string, Action>("load signers: pfx (default, legacy), PEM", LoadSigners),
-            new KeyValuePair<string, Action>("errors carry status and message", Errors),
+            new KeyValuePair<string, Action>("errors carry status, message and hint", Errors),
+            new KeyValuePair<string, Action>("PqxStatus matches the library's statuses", StatusesMatchTheLibrary),
             new KeyValuePair<string, Action>("tampered and unsigned packages", TamperedAndUnsigned),
             new KeyValuePair<string, Action>("disposed objects throw ObjectDisposedException", DisposedObjectsThrow),
             new KeyValuePair<string, Action>("certificate thumbprints", Thumbprints),
