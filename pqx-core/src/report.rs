@@ -119,7 +119,7 @@ impl Report {
             certificate_status: v.signatures.iter().filter_map(certificate_entry).collect(),
             signatures: v.signatures.iter().map(signature_entry).collect(),
             unsigned_parts: v.unsigned.clone(),
-            warnings: v.warnings.clone(),
+            warnings: v.warnings.iter().map(ToString::to_string).collect(),
         }
     }
 
@@ -269,7 +269,7 @@ fn signature_entry(c: &SignatureCheck) -> SignatureEntry {
         countersigns: c.countersigns.iter().map(ToString::to_string).collect(),
         covered_parts: c.covered_parts.iter().map(ToString::to_string).collect(),
         trusted: c.is_trusted(),
-        warnings: c.warnings.clone(),
+        warnings: c.warnings.iter().map(ToString::to_string).collect(),
         timestamp: c.timestamp.as_ref().map(timestamp_entry),
     }
 }

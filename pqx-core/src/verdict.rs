@@ -109,7 +109,7 @@ pub struct SignatureCheck {
     /// Relationship parts and the selectors this signature covers them with.
     pub covered_relationships: Vec<(PartName, Vec<Selector>)>,
     /// Non-fatal findings (weak SHA-1, …).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// The embedded RFC 3161 timestamp's verdict, when the signature carries one.
     pub timestamp: Option<TimestampCheck>,
 }
@@ -158,7 +158,7 @@ pub struct Verification {
     /// Parts and relationships no valid signature covers (`/x.pq`, `/_rels/.rels#R1`).
     pub unsigned: Vec<String>,
     /// Package-level warnings.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 impl Verification {
@@ -177,13 +177,77 @@ impl Verification {
     pub(crate) fn from_checks(
         status: SignatureStatus,
         signatures: Vec<SignatureCheck>,
-        warnings: Vec<String>,
+        warnings: Vec<Warning>,
     ) -> Self {
         Verification {
             status,
             signatures,
             unsigned: Vec::new(),
             warnings,
+        }
+    }
+}
+
+/// A non-fatal finding of verification: the signature stands, but someone should know.
+/// Reports print its [`Display`](std::fmt::Display) text; code matches the variant (e.g.
+/// [`Warning::is_sha1`]) instead of searching that text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Warning {
+    /// A signature's digests or signature method use SHA-1.
+    Sha1Signature,
+    /// A time-stamp token's imprint or its TSA's signature uses SHA-1.
+    Sha1Timestamp,
+    /// Package level: some signature (or its timestamp) uses SHA-1.
+    Sha1InPackage,
+    /// A detached CMS signature uses SHA-1.
+    Sha1DetachedSignature,
+    /// The signer's claimed SignatureTime is later than the timestamp's time (by more than
+    /// five minutes of clock skew).
+    SignatureTimeAfterTimestamp {
+        /// The SignatureTime claimed.
+        claimed: OffsetDateTime,
+        /// The timestamp's genTime.
+        timestamp: OffsetDateTime,
+    },
+    /// The timestamp's authority does not chain to the trust policy, so the signer was judged
+    /// now rather than at the timestamp's time.
+    UntrustedTimestampAuthority,
+}
+
+impl Warning {
+    /// Whether the warning is about SHA-1.
+    pub fn is_sha1(&self) -> bool {
+        matches!(
+            self,
+            Warning::Sha1Signature
+                | Warning::Sha1Timestamp
+                | Warning::Sha1InPackage
+                | Warning::Sha1DetachedSignature
+        )
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::Sha1Signature => f.write_str("uses SHA-1, which is weak"),
+            Warning::Sha1Timestamp => f.write_str("the timestamp uses SHA-1, which is weak"),
+            Warning::Sha1InPackage => {
+                f.write_str("a signature uses SHA-1, which is weak: re-sign with SHA-256")
+            }
+            Warning::Sha1DetachedSignature => {
+                f.write_str("the detached signature uses SHA-1, which is weak")
+            }
+            Warning::SignatureTimeAfterTimestamp { claimed, timestamp } => write!(
+                f,
+                "the SignatureTime claims {}, after the timestamp's time {}",
+                crate::certificate::format_report_time(*claimed),
+                crate::certificate::format_report_time(*timestamp)
+            ),
+            Warning::UntrustedTimestampAuthority => f.write_str(
+                "the timestamp's authority does not chain to the trust policy: the signer is judged now, not at the timestamp's time",
+            ),
         }
     }
 }
@@ -207,7 +271,7 @@ pub struct TimestampCheck {
     pub chain: Option<Chain>,
     /// Non-fatal findings about the token (a SHA-1 imprint or TSA signature), copied into
     /// the signature's warnings.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 impl TimestampCheck {

@@ -33,7 +33,7 @@ use crate::policy::{EvaluationTime, Refusal, TimeSource};
 use crate::signature::parse::parse_signature;
 use crate::signature::{ManifestReference, ParsedSignature, Selector};
 use crate::verdict::{fail, judge_signer, EvaluationPoint, Failure, Signer};
-pub use crate::verdict::{SignatureCheck, SignatureStatus, TimestampCheck, Verification};
+pub use crate::verdict::{SignatureCheck, SignatureStatus, TimestampCheck, Verification, Warning};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{Read, Seek};
 use time::OffsetDateTime;
@@ -102,9 +102,9 @@ pub fn verify_package<R: Read + Seek>(
     let mut warnings = Vec::new();
     if checks
         .iter()
-        .any(|c| c.warnings.iter().any(|w| w.contains("SHA-1")))
+        .any(|c| c.warnings.iter().any(Warning::is_sha1))
     {
-        warnings.push("a signature uses SHA-1, which is weak: re-sign with SHA-256".to_owned());
+        warnings.push(Warning::Sha1InPackage);
     }
     Ok(Verification {
         status,
@@ -167,7 +167,7 @@ fn read_signature<R: Read + Seek>(
         || sig.object_digest_method.is_weak()
         || sig.references.iter().any(|r| r.digest.is_weak())
     {
-        check.warnings.push("uses SHA-1, which is weak".to_owned());
+        check.warnings.push(Warning::Sha1Signature);
     }
     Ok(sig)
 }
@@ -347,19 +347,16 @@ fn evaluation_time(
         .checked_add(time::Duration::minutes(5))
         .is_some_and(|limit| sig.signing_time > limit);
     if claimed_late {
-        check.warnings.push(format!(
-            "the SignatureTime claims {}, after the timestamp's time {}",
-            crate::certificate::format_report_time(sig.signing_time),
-            crate::certificate::format_report_time(t)
-        ));
+        check.warnings.push(Warning::SignatureTimeAfterTimestamp {
+            claimed: sig.signing_time,
+            timestamp: t,
+        });
     }
     if options.signing.evaluation_time != EvaluationTime::NowOrTrustedTimestamp {
         return Ok(current);
     }
     if !trusted {
-        check.warnings.push(
-            "the timestamp's authority does not chain to the trust policy: the signer is judged now, not at the timestamp's time".to_owned(),
-        );
+        check.warnings.push(Warning::UntrustedTimestampAuthority);
         return Ok(current);
     }
     Ok(EvaluationPoint {

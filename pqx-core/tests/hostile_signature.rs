@@ -294,7 +294,8 @@ fn reports_sha1_as_weak() {
     let v = verify(&pqx);
     assert_eq!(v.status, SignatureStatus::Success);
     assert!(
-        v.warnings.iter().any(|w| w.contains("SHA-1")),
+        v.warnings
+            .contains(&pqx_core::verify::Warning::Sha1InPackage),
         "{:?}",
         v.warnings
     );

@@ -13,7 +13,7 @@ use pqx_core::signature::build::add_timestamp;
 use pqx_core::signature::parse::parse_signature;
 use pqx_core::test_pki::TestPkiOptions;
 use pqx_core::trust::TrustPolicy;
-use pqx_core::verify::{verify_bytes, SignatureStatus, VerifyOptions};
+use pqx_core::verify::{verify_bytes, SignatureStatus, VerifyOptions, Warning};
 use pqx_core::Error;
 use pqx_test_support::tsa::{self, dead_url, openssl, serial_lock, tsa, LocalTsa, TSA_SUBJECT};
 use std::io::{Cursor, Read, Write};
@@ -222,8 +222,7 @@ fn a_valid_timestamp_keeps_a_since_expired_signer_valid() {
     assert!(
         v.signatures[0]
             .warnings
-            .iter()
-            .any(|w| w.contains("does not chain to the trust policy")),
+            .contains(&Warning::UntrustedTimestampAuthority),
         "{v:?}"
     );
 
@@ -799,10 +798,12 @@ fn a_signature_time_at_the_largest_date_does_not_panic() {
     .unwrap();
     assert_eq!(v.status, SignatureStatus::Success, "{v:?}");
     assert!(
-        v.signatures[0]
-            .warnings
-            .iter()
-            .any(|w| w.contains("after the timestamp's time")),
+        v.signatures[0].warnings.iter().any(|w| matches!(
+            w,
+            Warning::SignatureTimeAfterTimestamp { .. }
+        ) && w
+            .to_string()
+            .contains("after the timestamp's time")),
         "{v:?}"
     );
 }
@@ -948,13 +949,10 @@ fn sha1_in_a_token_is_reported_as_weak() {
             SignatureStatus::Success,
             "{config} {digest}: {v:?}"
         );
-        let warned = v.signatures[0]
-            .warnings
-            .iter()
-            .any(|w| w == pqx_core::cms::timestamp::WEAK_TOKEN_WARNING);
+        let warned = v.signatures[0].warnings.contains(&Warning::Sha1Timestamp);
         assert_eq!(warned, weak, "{config} {digest}: {v:?}");
         assert_eq!(
-            v.warnings.iter().any(|w| w.contains("SHA-1")),
+            v.warnings.contains(&Warning::Sha1InPackage),
             weak,
             "{config} {digest}: {v:?}"
         );

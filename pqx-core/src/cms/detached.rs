@@ -33,6 +33,7 @@ use crate::opc::PartName;
 use crate::policy::{CertificatePolicy, TimeSource, VerifyOptions};
 use crate::verdict::{
     judge_signer, EvaluationPoint, Failure, SignatureCheck, SignatureStatus, Signer, Verification,
+    Warning,
 };
 use cms::builder::{SignedDataBuilder, SignerInfoBuilder};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
@@ -249,8 +250,8 @@ fn verify_detached_over(
     }
     let status = check.status;
     let mut warnings = Vec::new();
-    if check.warnings.iter().any(|w| w.contains("SHA-1")) {
-        warnings.push("the detached signature uses SHA-1, which is weak".to_owned());
+    if check.warnings.iter().any(Warning::is_sha1) {
+        warnings.push(Warning::Sha1DetachedSignature);
     }
     Ok(Verification::from_checks(status, vec![check], warnings))
 }
@@ -303,7 +304,7 @@ fn check_detached(
     check.signature_method = Some(signer.digest);
     check.signing_time = signer.signing_time.map(format_report_time);
     if signer.digest.is_weak() {
-        check.warnings.push("uses SHA-1, which is weak".to_owned());
+        check.warnings.push(Warning::Sha1Signature);
     }
     let others: Vec<_> = signer
         .certificates

@@ -30,8 +30,8 @@ use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
 use crate::policy::{CertificatePolicy, TimeSource};
 use crate::trust::TrustPolicy;
-use crate::verdict::SignatureStatus;
 pub use crate::verdict::TimestampCheck;
+use crate::verdict::{SignatureStatus, Warning};
 use cmpv2::status::PkiStatus;
 use const_oid::ObjectIdentifier;
 use der::asn1::{Int, Null, OctetString};
@@ -46,10 +46,6 @@ use super::tst_info::TstInfo;
 /// `id-ct-TSTInfo` (RFC 3161 §2.4.2): the eContentType of every time-stamp token.
 pub const ID_CT_TST_INFO: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
-
-/// The warning a token with a SHA-1 imprint or a SHA-1 TSA signature gets: SHA-1 is as weak
-/// in a token as anywhere else (a collision would let the token vouch for another signature).
-pub const WEAK_TOKEN_WARNING: &str = "the timestamp uses SHA-1, which is weak";
 
 /// Largest token accepted (a token with a TSA chain is 3–10 KiB).
 pub const MAX_TOKEN_SIZE: usize = crate::limits::MAX_TIMESTAMP_TOKEN_SIZE;
@@ -403,7 +399,7 @@ pub fn check_token(
         warnings: Vec::new(),
     };
     if t.digest.is_weak() || t.signer_digest.is_weak() {
-        check.warnings.push(WEAK_TOKEN_WARNING.to_owned());
+        check.warnings.push(Warning::Sha1Timestamp);
     }
     if t.digest.digest(signature_value) != t.imprint {
         check.status = SignatureStatus::InvalidSignature;
