@@ -25,13 +25,14 @@ pub mod lint;
 pub mod mez;
 pub mod opc;
 pub mod pack;
-pub mod parallel_digest;
+pub(crate) mod parallel_digest;
 pub mod policy;
 mod random;
 pub mod report;
 pub mod sample;
 pub mod sign;
 pub mod signature;
+#[cfg(any(test, feature = "test-pki"))]
 pub mod test_pki;
 pub mod text;
 pub mod trust;

@@ -18,13 +18,13 @@
 //!              `timestamp-client`, never on wasm)
 //! ```
 
-pub use crate::algorithm;
+pub(crate) use crate::algorithm;
 pub mod detached;
-pub mod ess;
+pub(crate) mod ess;
 #[cfg(all(feature = "timestamp-client", not(target_arch = "wasm32")))]
 pub mod http;
 mod signer;
-pub mod signer_info;
+pub(crate) mod signer_info;
 pub mod timestamp;
 pub mod tst_info;
 

@@ -48,8 +48,6 @@ pub struct VerifiedSigner {
     pub digest: DigestAlgorithm,
     /// The `signing-time` attribute, when present (claimed by the signer, not proven).
     pub signing_time: Option<OffsetDateTime>,
-    /// Whether an ESS signing-certificate(-v2) attribute bound the certificate (and matched).
-    pub has_signing_certificate: bool,
 }
 
 fn bad(m: impl Into<String>) -> Error {
@@ -117,18 +115,10 @@ fn mismatch(error: Error) -> SignerFailure {
 }
 
 /// Verifies the single SignerInfo of `sd` over `content` (the detached content, or the
-/// `eContent` octets of an encapsulating SignedData). `require_signing_certificate` demands an
-/// ESS signing-certificate(-v2) attribute (RFC 3161 tokens must carry one). Every failure is
-/// [`Error::Cms`] (or `UnsupportedAlgorithm`, `Certificate`, `LimitExceeded`).
-pub fn verify_signer(
-    sd: &SignedData,
-    content: &[u8],
-    require_signing_certificate: bool,
-) -> Result<VerifiedSigner> {
-    verify_signer_detailed(sd, content, require_signing_certificate).map_err(|f| f.error)
-}
-
-/// [`verify_signer`], telling a mismatch from a malformed structure.
+/// `eContent` octets of an encapsulating SignedData), telling a mismatch from a malformed
+/// structure. `require_signing_certificate` demands an ESS signing-certificate(-v2)
+/// attribute (RFC 3161 tokens must carry one). Every error is [`Error::Cms`] (or
+/// `UnsupportedAlgorithm`, `Certificate`, `LimitExceeded`).
 pub(crate) fn verify_signer_detailed(
     sd: &SignedData,
     content: &[u8],
@@ -263,7 +253,6 @@ pub(crate) fn verify_signer_over(
         certificates,
         digest,
         signing_time,
-        has_signing_certificate,
     })
 }
 

@@ -44,7 +44,6 @@ struct SourceIndex(BTreeMap<Option<String>, usize>);
 pub struct Package<R: Read + Seek> {
     archive: ArchiveReader<R>,
     content_types: ContentTypes,
-    content_types_entry: Entry,
     parts: Vec<Part>,
     index: BTreeMap<String, usize>,
     relationships: Vec<RelationshipSet>,
@@ -162,7 +161,6 @@ impl<R: Read + Seek> Package<R> {
         Ok(Package {
             archive,
             content_types,
-            content_types_entry: ct_entry,
             parts,
             index,
             relationships,
@@ -189,11 +187,6 @@ impl<R: Read + Seek> Package<R> {
     /// The content-type table.
     pub fn content_types(&self) -> &ContentTypes {
         &self.content_types
-    }
-
-    /// The archive entry of `[Content_Types].xml`.
-    pub fn content_types_entry(&self) -> &Entry {
-        &self.content_types_entry
     }
 
     /// Every relationship part, parsed.
@@ -226,7 +219,7 @@ impl<R: Read + Seek> Package<R> {
     }
 
     /// The underlying archive (to copy entries raw when writing a new package).
-    pub fn archive_mut(&mut self) -> &mut ArchiveReader<R> {
+    pub(crate) fn archive_mut(&mut self) -> &mut ArchiveReader<R> {
         &mut self.archive
     }
 

@@ -6,10 +6,10 @@
 //! subtree, as XML-DSig does for `SignedInfo` and `#idPackageObject`) and
 //! [`canonicalize_document`] (a whole part, as OPC's C14N transform does).
 
-pub mod c14n;
-pub mod escape;
+pub(crate) mod c14n;
+pub(crate) mod escape;
 mod qname;
-pub mod secure;
+pub(crate) mod secure;
 
 pub use c14n::{canonicalize, canonicalize_document};
 pub use secure::{decode_text, parse};
