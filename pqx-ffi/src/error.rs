@@ -134,13 +134,7 @@ pub(crate) fn last_error_text() -> String {
 /// not free.
 #[no_mangle]
 pub extern "C" fn pqx_last_error_hint() -> *const c_char {
-    crate::panic::guard(|| {
-        LAST_HINT
-            .try_with(|slot| slot.borrow().as_ref().map(|c| c.as_ptr()))
-            .ok()
-            .flatten()
-            .unwrap_or(c"".as_ptr())
-    })
+    crate::panic::guard(|| slot_text(&LAST_HINT))
 }
 
 /// The message of the last failed pqx call on the calling thread, or `""` when the last
@@ -149,11 +143,13 @@ pub extern "C" fn pqx_last_error_hint() -> *const c_char {
 /// call on the same thread: copy the text if you need it longer. Never NULL; do not free.
 #[no_mangle]
 pub extern "C" fn pqx_last_error_message() -> *const c_char {
-    crate::panic::guard(|| {
-        LAST_ERROR
-            .try_with(|slot| slot.borrow().as_ref().map(|c| c.as_ptr()))
-            .ok()
-            .flatten()
-            .unwrap_or(c"".as_ptr())
-    })
+    crate::panic::guard(|| slot_text(&LAST_ERROR))
+}
+
+/// The text a thread-local error slot holds, or `""`; never NULL.
+fn slot_text(slot: &'static std::thread::LocalKey<RefCell<Option<CString>>>) -> *const c_char {
+    slot.try_with(|s| s.borrow().as_ref().map(|c| c.as_ptr()))
+        .ok()
+        .flatten()
+        .unwrap_or(c"".as_ptr())
 }
