@@ -118,7 +118,7 @@ impl Report {
             signature_status: v.status.name().to_owned(),
             certificate_status: v.signatures.iter().filter_map(certificate_entry).collect(),
             signatures: v.signatures.iter().map(signature_entry).collect(),
-            unsigned_parts: v.unsigned.clone(),
+            unsigned_parts: v.unsigned.iter().map(ToString::to_string).collect(),
             warnings: v.warnings.iter().map(ToString::to_string).collect(),
         }
     }

@@ -155,8 +155,9 @@ pub struct Verification {
     pub status: SignatureStatus,
     /// Each signature, in origin-relationship order.
     pub signatures: Vec<SignatureCheck>,
-    /// Parts and relationships no valid signature covers (`/x.pq`, `/_rels/.rels#R1`).
-    pub unsigned: Vec<String>,
+    /// Parts and relationships no valid signature covers (displayed `/x.pq`,
+    /// `/_rels/.rels#R1`).
+    pub unsigned: Vec<Unsigned>,
     /// Package-level warnings.
     pub warnings: Vec<Warning>,
 }
@@ -184,6 +185,33 @@ impl Verification {
             signatures,
             unsigned: Vec::new(),
             warnings,
+        }
+    }
+}
+
+/// Something in a package that no valid signature covers: Power BI would load it unsigned,
+/// so pqx reports it (and the package is `UnsignedParts`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unsigned {
+    /// A part whose bytes no signature references.
+    Part(PartName),
+    /// A relationship no signature's RelationshipTransform selects: the relationship part
+    /// it is in and its `Id`.
+    Relationship {
+        /// The relationship part (`/_rels/.rels`, …).
+        part: PartName,
+        /// The relationship's `Id`.
+        id: String,
+    },
+}
+
+impl std::fmt::Display for Unsigned {
+    /// `/x.pq` for a part, `/_rels/.rels#R1` for a relationship: the report's form.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unsigned::Part(p) => write!(f, "{p}"),
+            Unsigned::Relationship { part, id } => write!(f, "{part}#{id}"),
         }
     }
 }

@@ -33,7 +33,9 @@ use crate::policy::{EvaluationTime, Refusal, TimeSource};
 use crate::signature::parse::parse_signature;
 use crate::signature::{ManifestReference, ParsedSignature, Selector};
 use crate::verdict::{fail, judge_signer, EvaluationPoint, Failure, Signer};
-pub use crate::verdict::{SignatureCheck, SignatureStatus, TimestampCheck, Verification, Warning};
+pub use crate::verdict::{
+    SignatureCheck, SignatureStatus, TimestampCheck, Unsigned, Verification, Warning,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{Read, Seek};
 use time::OffsetDateTime;
@@ -565,7 +567,7 @@ fn uncovered<R: Read + Seek>(
     package: &Package<R>,
     layout: &SignatureLayout,
     checks: &[SignatureCheck],
-) -> Vec<String> {
+) -> Vec<Unsigned> {
     let valid: Vec<&SignatureCheck> = checks
         .iter()
         .filter(|c| c.status == SignatureStatus::Success)
@@ -600,11 +602,14 @@ fn uncovered<R: Read + Seek>(
                     continue; // signature machinery, like the origin part itself
                 }
                 if !matcher.is_some_and(|m| m.selects(rel)) {
-                    out.push(format!("{}#{}", p.name, rel.id));
+                    out.push(Unsigned::Relationship {
+                        part: p.name.clone(),
+                        id: rel.id.clone(),
+                    });
                 }
             }
         } else if !covered.contains(p.name.key()) {
-            out.push(p.name.to_string());
+            out.push(Unsigned::Part(p.name.clone()));
         }
     }
     out

@@ -37,6 +37,11 @@ pub fn signed() -> Vec<u8> {
     .0
 }
 
+/// What verification found unsigned, as the report prints it.
+pub fn unsigned(v: &Verification) -> Vec<String> {
+    v.unsigned.iter().map(ToString::to_string).collect()
+}
+
 pub fn verify(pqx: &[u8]) -> Verification {
     verify_bytes(pqx, "x.pqx", &VerifyOptions::default()).unwrap()
 }
