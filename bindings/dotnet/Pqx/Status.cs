@@ -73,6 +73,16 @@ namespace Pqx
             Status = status;
         }
 
+        /// <summary>
+        /// Creates an exception for a failed call caused by <paramref name="inner"/> (an exception
+        /// thrown by a <see cref="PqxSigner.FromRsa"/> signer's <c>RSA</c>).
+        /// </summary>
+        public PqxException(PqxStatus status, string message, Exception inner)
+            : base(string.IsNullOrEmpty(message) ? StatusNameOf(status) : message, inner)
+        {
+            Status = status;
+        }
+
         /// <summary>The status the C function returned.</summary>
         public PqxStatus Status { get; private set; }
 
