@@ -114,6 +114,7 @@ PY
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -keyout ec.key \
     -out ec.pem -subj "/O=pqx test/CN=pqx FFI EC" 2>/dev/null || return 1
   openssl pkcs12 -export -inkey ec.key -in ec.pem -passout "pass:$PASSWORD" -out ec.pfx || return 1
+  openssl x509 -in ec.pem -outform DER -out ec.der || return 1
   # A minimal connector: one section document.
   python3 - <<'PY' || return 1
 import zipfile

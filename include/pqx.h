@@ -13,6 +13,9 @@
  *    a bug inside pqx gives PQX_PANIC, never an abort.
  *  - Enum arguments (pqx_sign_mode, pqx_digest) are passed as int: an undefined value gives
  *    PQX_INVALID_ENUM.
+ *  - A signer may also be a host callback (pqx_signer_from_callback(), for keys in a token,
+ *    KMS or certificate store): the callback returns 0 on success; pqx checks its signature
+ *    with the certificate before writing anything.
  *
  * SPDX-License-Identifier: MIT OR Apache-2.0
  */

@@ -7,7 +7,7 @@
  * FIXTURE_DIR holds throwaway material made at test time (see run_ffi_tests.sh):
  * connector.mez, signer.pfx / signer-legacy.pfx (password "pqx-test-password"), noeku.pfx
  * (a leaf without the code-signing EKU), leaf.key + chain.pem, root.pem / root.der /
- * root.sha1 (its thumbprint per openssl), leaf.der / noeku.der (the leaves in DER, for
+ * root.sha1 (its thumbprint per openssl), leaf.der / noeku.der / ec.der (certificates in DER, for
  * pqx_signer_from_callback) and tampered.pqx (signed, then a part changed). The callback
  * tests sign with `openssl pkeyutl` (on PATH) and leave callback-signed.pqx for the
  * independent verifier.
@@ -826,6 +826,9 @@ static int test_callback_signer_arguments_and_policy(void) {
     CHECK(callback_signer("leaf.der", &st, 4096, &signer, &status));
     CHECK_STATUS(status, PQX_INVALID_ARGUMENT);
     CHECK(contains(pqx_last_error_message(), "2048-bit"));
+    CHECK(callback_signer("ec.der", &st, 0, &signer, &status));
+    CHECK_STATUS(status, PQX_UNSUPPORTED_ALGORITHM);
+    CHECK(contains(pqx_last_error_message(), "does not hold an RSA key"));
     CHECK(signer == (pqx_signer *)0x1);
 
     /* the signing policy is judged on the certificate before the callback is asked */
@@ -869,7 +872,7 @@ static const struct test TESTS[] = {
     {"callback signer: openssl pkeyutl signs, SHA-256 and SHA-384, verifies", test_callback_signer_signs_with_openssl},
     {"callback signer: a failing callback gives PQX_KEY with its code, writes nothing", test_callback_failure_is_reported_with_its_code},
     {"callback signer: a garbage signature is refused before writing", test_callback_garbage_is_refused_before_writing},
-    {"callback signer: bad chains, NULL callback, wrong key_bits, policy before callback", test_callback_signer_arguments_and_policy},
+    {"callback signer: bad chains, NULL callback, wrong key_bits, EC certificate, policy before callback", test_callback_signer_arguments_and_policy},
 };
 
 int main(int argc, char **argv) {

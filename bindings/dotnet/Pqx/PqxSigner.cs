@@ -67,6 +67,10 @@ namespace Pqx
         /// sign (SHA-256 unless the sign call asks for another) and checks every signature with
         /// <paramref name="certificate"/>'s public key before writing anything.
         /// </summary>
+        /// <remarks>
+        /// Signing with the same signer from several threads at once calls <c>SignHash</c>
+        /// concurrently: use an <see cref="RSA"/> that allows it, or sign from one thread.
+        /// </remarks>
         /// <param name="rsa">The private key (or a handle to it); used only during sign calls, not disposed by pqx.</param>
         /// <param name="certificate">The signer's certificate: its public key must be <paramref name="rsa"/>'s.</param>
         /// <param name="issuers">Issuer certificates to include in the signature (intermediates, root); may be null.</param>

@@ -328,6 +328,21 @@ static class PqxTests
         }
     }
 
+    static void FromRsaWithACertificatesPrivateKey()
+    {
+        // The Windows-store path: a certificate with its key, GetRSAPrivateKey(), FromRsa.
+        using (var cert = new X509Certificate2(Fx("signer-legacy.pfx"), Password))
+        using (RSA rsa = cert.GetRSAPrivateKey())
+        using (var signer = PqxSigner.FromRsa(rsa, cert))
+        using (var package = Unsigned())
+        using (var signed = package.Sign(signer))
+        using (var report = signed.Verify())
+        {
+            report.EnsureValid();
+            Check(report.Signatures[0].Thumbprint == cert.Thumbprint, "signed by the .pfx's certificate");
+        }
+    }
+
     static void FromRsaRefusesAnotherKeysSignature()
     {
         using (RSA other = RSA.Create())
@@ -400,6 +415,7 @@ static class PqxTests
             new KeyValuePair<string, Action>("disposed objects throw ObjectDisposedException", DisposedObjectsThrow),
             new KeyValuePair<string, Action>("certificate thumbprints", Thumbprints),
             new KeyValuePair<string, Action>("PqxSigner.FromRsa: RSA.Create() key signs, SHA-256 and SHA-512, verifies", FromRsaSignsAndVerifies),
+            new KeyValuePair<string, Action>("PqxSigner.FromRsa: X509Certificate2.GetRSAPrivateKey() of a .pfx signs", FromRsaWithACertificatesPrivateKey),
             new KeyValuePair<string, Action>("PqxSigner.FromRsa: another key's signature is refused, nothing written", FromRsaRefusesAnotherKeysSignature),
             new KeyValuePair<string, Action>("PqxSigner.FromRsa: SignHash's exception becomes the inner exception", FromRsaExceptionBecomesPqxException),
             new KeyValuePair<string, Action>("PqxSigner.FromRsa: null arguments, signing policy", FromRsaArguments),
