@@ -59,6 +59,8 @@ install_tools() {
   command -v valgrind >/dev/null || missing+=(valgrind)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v python3 >/dev/null || missing+=(python3)
+  # tests/interop/opc_verify.py, the independent verifier of the callback-signed files
+  python3 -c 'import lxml.etree, cryptography' 2>/dev/null || missing+=(python3-lxml python3-cryptography)
   command -v mcs >/dev/null || missing+=(mono-mcs)
   command -v mono >/dev/null || missing+=(mono-runtime)
   if [[ ${#missing[@]} -gt 0 ]]; then
@@ -89,6 +91,21 @@ make_pki() {
   }
   leaf leaf "pqx FFI Test Signer" codeSigning || return 1
   leaf noeku "pqx FFI Test Web Server" serverAuth || return 1
+  openssl x509 -in leaf.pem -outform DER -out leaf.der || return 1
+  openssl x509 -in noeku.pem -outform DER -out noeku.der || return 1
+  # The leaf key in .NET's XML form, for the C# test's RSA.Create() + FromXmlString.
+  python3 - <<'PY' || return 1
+import base64
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+k = load_pem_private_key(open("leaf.key", "rb").read(), None)
+n, pub = k.private_numbers(), k.public_key().public_numbers()
+size = (pub.n.bit_length() + 7) // 8
+b = lambda v, l=None: base64.b64encode(v.to_bytes(l or (v.bit_length() + 7) // 8, "big")).decode()
+half = (size + 1) // 2
+parts = [("Modulus", b(pub.n, size)), ("Exponent", b(pub.e)), ("P", b(n.p, half)), ("Q", b(n.q, half)),
+         ("DP", b(n.dmp1, half)), ("DQ", b(n.dmq1, half)), ("InverseQ", b(n.iqmp, half)), ("D", b(n.d, size))]
+open("leaf.xml", "w").write("<RSAKeyValue>" + "".join(f"<{t}>{v}</{t}>" for t, v in parts) + "</RSAKeyValue>")
+PY
   cat leaf.pem root.pem > chain.pem
   openssl pkcs12 -export -inkey leaf.key -in leaf.pem -certfile root.pem -passout "pass:$PASSWORD" -out signer.pfx || return 1
   openssl pkcs12 -export -legacy -inkey leaf.key -in leaf.pem -certfile root.pem -passout "pass:$PASSWORD" -out signer-legacy.pfx || return 1
@@ -97,6 +114,7 @@ make_pki() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -keyout ec.key \
     -out ec.pem -subj "/O=pqx test/CN=pqx FFI EC" 2>/dev/null || return 1
   openssl pkcs12 -export -inkey ec.key -in ec.pem -passout "pass:$PASSWORD" -out ec.pfx || return 1
+  openssl x509 -in ec.pem -outform DER -out ec.der || return 1
   # A minimal connector: one section document.
   python3 - <<'PY' || return 1
 import zipfile
@@ -210,12 +228,16 @@ main() {
   step "C short example: countersign, print JSON" short_example_c
   step "tampered fixture" tamper "$FIX/signed.pqx" "$FIX/tampered.pqx"
   suite "C test suite" "$OUT/test_pqx.log" run_c test_pqx "$OUT/test_pqx" "$FIX"
+  step "C callback signer's .pqx verifies with the independent verifier (opc_verify.py)" \
+    python3 tests/interop/opc_verify.py --require-all-parts "$FIX/callback-signed.pqx"
 
   # ---- .NET ------------------------------------------------------------------------------
   export LD_LIBRARY_PATH=$LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   step "compile C# library, test program and short example (mcs)" compile_cs
   step "C# short example: countersign, print JSON" short_example_cs
   suite "C# test program (mono)" "$OUT/cs-tests.log" mono --debug "$OUT/PqxTests.exe" "$FIX" "$VERSION"
+  step "C# PqxSigner.FromRsa's .pqx verifies with the independent verifier (opc_verify.py)" \
+    python3 tests/interop/opc_verify.py --require-all-parts "$FIX/cs-rsa-signed.pqx"
 
   echo
   if [[ -z ${PQX_FFI_NO_VALGRIND:-} ]]; then

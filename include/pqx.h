@@ -13,6 +13,9 @@
  *    a bug inside pqx gives PQX_PANIC, never an abort.
  *  - Enum arguments (pqx_sign_mode, pqx_digest) are passed as int: an undefined value gives
  *    PQX_INVALID_ENUM.
+ *  - A signer may also be a host callback (pqx_signer_from_callback(), for keys in a token,
+ *    KMS or certificate store): the callback returns 0 on success; pqx checks its signature
+ *    with the certificate before writing anything.
  *
  * SPDX-License-Identifier: MIT OR Apache-2.0
  */
@@ -237,9 +240,11 @@ typedef struct pqx_package pqx_package;
 typedef struct pqx_report pqx_report;
 
 /**
- * A loaded signing key: RSA private key + certificate chain (signer first). Opaque; free it
- * with `pqx_signer_free()`. The key stays in memory until then, so free it as soon as
- * signing is done. May be used from several threads at once.
+ * A signer: a certificate chain (signer first) and either a loaded RSA private key or a
+ * host's signing callback (`pqx_signer_from_callback()`). Opaque; free it with
+ * `pqx_signer_free()`. A loaded key stays in memory until then, so free it as soon as
+ * signing is done. May be used from several threads at once (a callback signer then calls
+ * its callback concurrently).
  */
 typedef struct pqx_signer pqx_signer;
 
@@ -266,6 +271,27 @@ typedef struct {
   size_t len;
 } pqx_buffer;
 
+/**
+ * Signs a digest for `pqx_signer_from_callback()`.
+ *
+ * Arguments: the `user_data` given to `pqx_signer_from_callback()`; the digest algorithm (a
+ * `pqx_digest` value as an `int`); the digest (`digest_len` bytes, already computed — do not
+ * hash it again); a buffer for the signature and its capacity in `*signature_len` (the
+ * certificate key's size in bytes, e.g. 256 for RSA-2048). The callback writes the RSA
+ * PKCS#1 v1.5 signature of `DigestInfo(algorithm, digest)` (what `openssl pkeyutl -sign
+ * -pkeyopt digest:sha256`, .NET's `RSA.SignHash(…, RSASignaturePadding.Pkcs1)` and a KMS's
+ * `RS256` make) into `signature`, sets `*signature_len` to the bytes written, and returns 0.
+ * Any other return value is a failure: signing stops with `PQX_KEY` and
+ * `pqx_last_error_message()` names the code. The callback runs on the thread that called
+ * the sign function, during that call; it must not call `pqx_signer_free()` on its signer.
+ */
+typedef int32_t (*pqx_sign_callback)(void *user_data,
+                                     int32_t algorithm,
+                                     const uint8_t *digest,
+                                     size_t digest_len,
+                                     uint8_t *signature,
+                                     size_t *signature_len);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -285,6 +311,36 @@ const char *pqx_version(void);
  * since.
  */
 void pqx_buffer_free(pqx_buffer *buffer);
+
+/**
+ * Makes a signer whose signatures come from `callback` (see `pqx_sign_callback`), for a key
+ * the host keeps: pass it to `pqx_sign()` and the other sign functions like a loaded key.
+ *
+ * `chain_der[i]`/`chain_lens[i]` are the chain's DER certificates, the signer's first, then
+ * its issuers (`chain_len` ≥ 1); they are copied, so the arrays may be freed after the call.
+ * `key_bits` is the RSA key size, or 0 to take it from the certificate; a value that differs
+ * from the certificate's key gives `PQX_INVALID_ARGUMENT` (the signature must verify with
+ * that key). `user_data` is passed to every call of `callback`; pqx never reads or frees it,
+ * and it must stay valid until `pqx_signer_free()`. Using the signer from several threads at
+ * once calls `callback` concurrently.
+ *
+ * Whatever the callback does, the signing policy is checked on the certificate before it is
+ * called, and its answer is verified with the certificate's public key before anything is
+ * written: a failing callback gives `PQX_KEY` ("the signing callback failed (it returned
+ * N)"), a wrong signature `PQX_KEY` ("… does not verify with the certificate …").
+ *
+ * # Safety
+ * `chain_der` and `chain_lens` are NULL or point to `chain_len` elements, each `chain_der[i]`
+ * to `chain_lens[i]` readable bytes; `callback` is NULL or a function with the
+ * `pqx_sign_callback` contract; `out` is NULL or writable.
+ */
+pqx_status pqx_signer_from_callback(const uint8_t *const *chain_der,
+                                    const size_t *chain_lens,
+                                    size_t chain_len,
+                                    uint32_t key_bits,
+                                    pqx_sign_callback callback,
+                                    void *user_data,
+                                    pqx_signer **out);
 
 /**
  * SHA-1 thumbprint (40 upper-case hex digits) of a certificate given as PEM or DER bytes
@@ -763,7 +819,8 @@ pqx_status pqx_signer_subject(const pqx_signer *signer, char **out);
 pqx_status pqx_signer_chain_length(const pqx_signer *signer, size_t *out);
 
 /**
- * Frees a signer handle (and the private key it holds). NULL is a no-op.
+ * Frees a signer handle (and the private key it holds; a callback signer's `user_data` is
+ * the host's to free, after this call). NULL is a no-op.
  *
  * # Safety
  * `signer` is NULL or a handle from this library, not freed before and not in use.

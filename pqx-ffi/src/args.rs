@@ -61,6 +61,26 @@ pub(crate) unsafe fn bytes_arg<'a>(
     Ok(unsafe { std::slice::from_raw_parts(p, len) })
 }
 
+/// An array argument of `len` elements; NULL is allowed only with `len == 0`.
+///
+/// # Safety
+/// `p` is NULL or points to `len` initialised `T`s that outlive `'a`.
+pub(crate) unsafe fn slice_arg<'a, T>(
+    p: *const T,
+    len: usize,
+    name: &'static str,
+) -> Result<&'a [T], FfiError> {
+    if p.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(FfiError::NullArgument(name))
+        };
+    }
+    // SAFETY: non-NULL and `len` initialised elements by the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+}
+
 /// A handle (or other struct) argument.
 ///
 /// # Safety

@@ -23,6 +23,7 @@
 mod panic;
 mod args;
 mod buffer;
+mod callback;
 mod certificate;
 mod error;
 mod package;
@@ -34,6 +35,7 @@ mod string;
 mod trust;
 
 pub use buffer::*;
+pub use callback::*;
 pub use certificate::*;
 pub use error::*;
 pub use package::*;

@@ -65,7 +65,7 @@ fn sign_package(
     let (bytes, _) = sign_bytes(
         &package.bytes,
         &package.what,
-        &signer.key,
+        signer.signer.as_ref(),
         &options(mode, digest)?,
         &Limits::default(),
     )?;

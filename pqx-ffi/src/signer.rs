@@ -1,25 +1,41 @@
-//! `pqx_signer`: a private key with its certificate chain.
+//! `pqx_signer`: a certificate chain and what signs for it — a loaded private key, or a
+//! host's callback (`pqx_signer_from_callback`, see `callback.rs`).
 
 use crate::args::{bytes_arg, free_handle, into_handle, opt_str_arg, out_arg, ref_arg, str_arg};
 use crate::error::FfiError;
 use crate::status::pqx_status;
 use crate::string::into_c_string;
-use pqx_core::keys::SigningKey;
+use pqx_core::certificate::Certificate;
+use pqx_core::keys::{signer_certificate, Signer, SigningKey};
 use std::ffi::c_char;
 use std::path::Path;
 
-/// A loaded signing key: RSA private key + certificate chain (signer first). Opaque; free it
-/// with `pqx_signer_free()`. The key stays in memory until then, so free it as soon as
-/// signing is done. May be used from several threads at once.
+/// A signer: a certificate chain (signer first) and either a loaded RSA private key or a
+/// host's signing callback (`pqx_signer_from_callback()`). Opaque; free it with
+/// `pqx_signer_free()`. A loaded key stays in memory until then, so free it as soon as
+/// signing is done. May be used from several threads at once (a callback signer then calls
+/// its callback concurrently).
 pub struct pqx_signer {
-    pub(crate) key: SigningKey,
+    pub(crate) signer: Box<dyn Signer>,
+}
+
+impl pqx_signer {
+    /// Wraps any core signer: every sign function takes it the same way.
+    pub(crate) fn new(signer: Box<dyn Signer>) -> Self {
+        pqx_signer { signer }
+    }
+
+    /// The signer's certificate (every constructor makes sure there is one).
+    fn certificate(&self) -> Result<&Certificate, FfiError> {
+        Ok(signer_certificate(self.signer.as_ref())?)
+    }
 }
 
 fn signer_out(
     out: &mut std::mem::MaybeUninit<*mut pqx_signer>,
     key: SigningKey,
 ) -> Result<(), FfiError> {
-    out.write(into_handle(pqx_signer { key }));
+    out.write(into_handle(pqx_signer::new(Box::new(key))));
     Ok(())
 }
 
@@ -157,7 +173,7 @@ pub unsafe extern "C" fn pqx_signer_thumbprint(
     ffi_guard!({
         // SAFETY: pointer contracts of this function's `# Safety`.
         let (signer, out) = unsafe { (ref_arg(signer, "signer")?, out_arg(out, "out")?) };
-        out.write(into_c_string(signer.key.certificate().thumbprint_sha1())?);
+        out.write(into_c_string(signer.certificate()?.thumbprint_sha1())?);
         Ok(())
     })
 }
@@ -175,7 +191,7 @@ pub unsafe extern "C" fn pqx_signer_subject(
     ffi_guard!({
         // SAFETY: pointer contracts of this function's `# Safety`.
         let (signer, out) = unsafe { (ref_arg(signer, "signer")?, out_arg(out, "out")?) };
-        out.write(into_c_string(signer.key.certificate().subject())?);
+        out.write(into_c_string(signer.certificate()?.subject())?);
         Ok(())
     })
 }
@@ -192,12 +208,13 @@ pub unsafe extern "C" fn pqx_signer_chain_length(
     ffi_guard!({
         // SAFETY: pointer contracts of this function's `# Safety`.
         let (signer, out) = unsafe { (ref_arg(signer, "signer")?, out_arg(out, "out")?) };
-        out.write(signer.key.chain().len());
+        out.write(signer.signer.chain().len());
         Ok(())
     })
 }
 
-/// Frees a signer handle (and the private key it holds). NULL is a no-op.
+/// Frees a signer handle (and the private key it holds; a callback signer's `user_data` is
+/// the host's to free, after this call). NULL is a no-op.
 ///
 /// # Safety
 /// `signer` is NULL or a handle from this library, not freed before and not in use.

@@ -7,7 +7,10 @@
  * FIXTURE_DIR holds throwaway material made at test time (see run_ffi_tests.sh):
  * connector.mez, signer.pfx / signer-legacy.pfx (password "pqx-test-password"), noeku.pfx
  * (a leaf without the code-signing EKU), leaf.key + chain.pem, root.pem / root.der /
- * root.sha1 (its thumbprint per openssl) and tampered.pqx (signed, then a part changed).
+ * root.sha1 (its thumbprint per openssl), leaf.der / noeku.der / ec.der (certificates in DER, for
+ * pqx_signer_from_callback) and tampered.pqx (signed, then a part changed). The callback
+ * tests sign with `openssl pkeyutl` (on PATH) and leave callback-signed.pqx for the
+ * independent verifier.
  *
  * Every test frees everything it allocated on its success path, so valgrind's leak check
  * covers the error paths too. Prints "N passed, M failed" and exits non-zero on a failure.
@@ -640,6 +643,210 @@ static int test_certificate_thumbprints(void) {
     return 1;
 }
 
+/* ---- signing through a callback (pqx_signer_from_callback) ----------------------------- */
+
+/* What the test callbacks do; passed as user_data. */
+enum cb_mode { CB_OPENSSL, CB_FAIL, CB_GARBAGE };
+struct cb_state {
+    enum cb_mode mode;
+    int calls;
+    int last_algorithm;
+    size_t last_digest_len;
+};
+
+/* Signs the digest as a KMS or token would, outside pqx: `openssl pkeyutl -sign` with the
+ * leaf key (PKCS#1 v1.5 over DigestInfo(algorithm, digest)), through files. */
+static int openssl_sign(int algorithm, const uint8_t *digest, size_t digest_len,
+                        uint8_t *signature, size_t *signature_len) {
+    static const char *const NAMES[] = {"sha256", "sha384", "sha512", "sha1"};
+    char in[4096], out[4096], cmd[3 * 4096];
+    if (algorithm < 0 || algorithm > 3) return 3;
+    snprintf(in, sizeof in, "%s", fx("cb-digest.bin"));
+    snprintf(out, sizeof out, "%s", fx("cb-signature.bin"));
+    FILE *f = fopen(in, "wb");
+    if (!f) return 4;
+    size_t written = fwrite(digest, 1, digest_len, f);
+    if (fclose(f) != 0 || written != digest_len) return 4;
+    snprintf(cmd, sizeof cmd, "openssl pkeyutl -sign -inkey '%s' -pkeyopt digest:%s -in '%s' -out '%s'",
+             fx("leaf.key"), NAMES[algorithm], in, out);
+    if (system(cmd) != 0) return 5;
+    size_t len = 0;
+    unsigned char *sig = read_all(out, &len);
+    if (!sig) return 6;
+    int rc = 0;
+    if (len > *signature_len) rc = 8; /* a bigger key than the certificate says */
+    else {
+        memcpy(signature, sig, len);
+        *signature_len = len;
+    }
+    free(sig);
+    return rc;
+}
+
+static int32_t test_callback(void *user_data, int32_t algorithm, const uint8_t *digest,
+                             size_t digest_len, uint8_t *signature, size_t *signature_len) {
+    struct cb_state *st = user_data;
+    st->calls++;
+    st->last_algorithm = algorithm;
+    st->last_digest_len = digest_len;
+    switch (st->mode) {
+    case CB_OPENSSL:
+        return openssl_sign(algorithm, digest, digest_len, signature, signature_len);
+    case CB_FAIL:
+        return 7; /* e.g. "token removed" in the host's own numbering */
+    case CB_GARBAGE:
+        memset(signature, 0x42, *signature_len);
+        return 0;
+    }
+    return 1;
+}
+
+/* A callback signer over the DER fixture `leaf_der` and root.der (signer first); `status`
+ * gets pqx_signer_from_callback's result. Returns 0 if a fixture cannot be read. */
+static int callback_signer(const char *leaf_der, struct cb_state *st, uint32_t key_bits,
+                           pqx_signer **out, pqx_status *status) {
+    size_t leaf_len = 0, root_len = 0;
+    unsigned char *leaf = read_all(fx(leaf_der), &leaf_len);
+    unsigned char *root = read_all(fx("root.der"), &root_len);
+    const uint8_t *ders[2] = {leaf, root};
+    const size_t lens[2] = {leaf_len, root_len};
+    int ok = leaf && root;
+    if (ok) *status = pqx_signer_from_callback(ders, lens, 2, key_bits, test_callback, st, out);
+    free(leaf);
+    free(root);
+    return ok;
+}
+
+static int test_callback_signer_signs_with_openssl(void) {
+    struct cb_state st = {CB_OPENSSL, 0, -1, 0};
+    pqx_signer *signer = NULL, *loaded = NULL;
+    pqx_package *pkg = NULL, *signed_pkg = NULL, *twice = NULL;
+    pqx_report *report = NULL;
+    pqx_status status = PQX_PANIC;
+    char *tp_cb = NULL, *tp_loaded = NULL, *report_tp = NULL;
+    size_t chain = 0, count = 0;
+
+    CHECK(callback_signer("leaf.der", &st, 0, &signer, &status));
+    OK(status);
+    CHECK(st.calls == 0); /* nothing is signed until a sign function runs */
+    OK(pqx_signer_thumbprint(signer, &tp_cb));
+    OK(pqx_signer_load_pkcs12_path(fx("signer.pfx"), PASSWORD, &loaded));
+    OK(pqx_signer_thumbprint(loaded, &tp_loaded));
+    CHECK(strcmp(tp_cb, tp_loaded) == 0);
+    OK(pqx_signer_chain_length(signer, &chain));
+    CHECK(chain == 2);
+
+    OK(pqx_package_pack_path(fx("connector.mez"), &pkg));
+    OK(pqx_sign_to_path(pkg, signer, PQX_SIGN_AUTO, PQX_DIGEST_SHA256, fx("callback-signed.pqx")));
+    CHECK(st.calls == 1 && st.last_algorithm == PQX_DIGEST_SHA256 && st.last_digest_len == 32);
+    /* and with SHA-384, countersigning the file just written */
+    OK(pqx_package_open_path(fx("callback-signed.pqx"), &signed_pkg));
+    OK(pqx_sign(signed_pkg, signer, PQX_SIGN_AUTO, PQX_DIGEST_SHA384, &twice));
+    CHECK(st.calls == 2 && st.last_algorithm == PQX_DIGEST_SHA384 && st.last_digest_len == 48);
+
+    OK(pqx_verify(twice, NULL, &report));
+    OK(pqx_report_check(report));
+    OK(pqx_report_signature_count(report, &count));
+    CHECK(count == 2);
+    OK(pqx_report_signature_thumbprint(report, 0, &report_tp));
+    CHECK(strcmp(report_tp, tp_loaded) == 0);
+
+    pqx_string_free(report_tp);
+    pqx_string_free(tp_cb);
+    pqx_string_free(tp_loaded);
+    pqx_report_free(report);
+    pqx_package_free(twice);
+    pqx_package_free(signed_pkg);
+    pqx_package_free(pkg);
+    pqx_signer_free(loaded);
+    pqx_signer_free(signer);
+    return 1;
+}
+
+static int test_callback_failure_is_reported_with_its_code(void) {
+    struct cb_state st = {CB_FAIL, 0, -1, 0};
+    pqx_signer *signer = NULL;
+    pqx_package *pkg = NULL, *out = (pqx_package *)0x1;
+    pqx_status status = PQX_PANIC;
+    FILE *f;
+
+    CHECK(callback_signer("leaf.der", &st, 2048, &signer, &status));
+    OK(status);
+    OK(pqx_package_pack_path(fx("connector.mez"), &pkg));
+    CHECK_STATUS(pqx_sign(pkg, signer, PQX_SIGN_AUTO, PQX_DIGEST_SHA256, &out), PQX_KEY);
+    CHECK(contains(pqx_last_error_message(), "signing callback failed (it returned 7)"));
+    CHECK(out == (pqx_package *)0x1);
+    remove(fx("callback-failed.pqx"));
+    CHECK_STATUS(pqx_sign_to_path(pkg, signer, PQX_SIGN_AUTO, PQX_DIGEST_SHA256, fx("callback-failed.pqx")),
+                 PQX_KEY);
+    f = fopen(fx("callback-failed.pqx"), "rb");
+    CHECK(f == NULL); /* nothing written */
+    CHECK(st.calls == 2);
+    pqx_package_free(pkg);
+    pqx_signer_free(signer);
+    return 1;
+}
+
+static int test_callback_garbage_is_refused_before_writing(void) {
+    struct cb_state st = {CB_GARBAGE, 0, -1, 0};
+    pqx_signer *signer = NULL;
+    pqx_package *pkg = NULL;
+    pqx_status status = PQX_PANIC;
+    FILE *f;
+
+    CHECK(callback_signer("leaf.der", &st, 0, &signer, &status));
+    OK(status);
+    OK(pqx_package_pack_path(fx("connector.mez"), &pkg));
+    remove(fx("callback-garbage.pqx"));
+    CHECK_STATUS(pqx_sign_to_path(pkg, signer, PQX_SIGN_AUTO, PQX_DIGEST_SHA256, fx("callback-garbage.pqx")),
+                 PQX_KEY);
+    CHECK(contains(pqx_last_error_message(), "does not verify with the certificate"));
+    f = fopen(fx("callback-garbage.pqx"), "rb");
+    CHECK(f == NULL);
+    CHECK(st.calls == 1);
+    pqx_package_free(pkg);
+    pqx_signer_free(signer);
+    return 1;
+}
+
+static int test_callback_signer_arguments_and_policy(void) {
+    struct cb_state st = {CB_OPENSSL, 0, -1, 0};
+    pqx_signer *signer = (pqx_signer *)0x1, *noeku = NULL;
+    pqx_package *pkg = NULL, *out = NULL;
+    pqx_status status = PQX_PANIC;
+    unsigned char junk[4] = {1, 2, 3, 4};
+    const uint8_t *ders[1] = {junk};
+    const size_t lens[1] = {sizeof junk};
+
+    CHECK_STATUS(pqx_signer_from_callback(NULL, NULL, 0, 0, test_callback, &st, &signer),
+                 PQX_INVALID_ARGUMENT);
+    CHECK(contains(pqx_last_error_message(), "chain_len is 0"));
+    CHECK_STATUS(pqx_signer_from_callback(NULL, NULL, 1, 0, test_callback, &st, &signer),
+                 PQX_NULL_ARGUMENT);
+    CHECK_STATUS(pqx_signer_from_callback(ders, lens, 1, 0, NULL, &st, &signer), PQX_NULL_ARGUMENT);
+    CHECK(contains(pqx_last_error_message(), "callback"));
+    CHECK_STATUS(pqx_signer_from_callback(ders, lens, 1, 0, test_callback, &st, &signer),
+                 PQX_INVALID_ARGUMENT);
+    CHECK(contains(pqx_last_error_message(), "chain_der[0] is not a DER certificate"));
+    CHECK(callback_signer("leaf.der", &st, 4096, &signer, &status));
+    CHECK_STATUS(status, PQX_INVALID_ARGUMENT);
+    CHECK(contains(pqx_last_error_message(), "2048-bit"));
+    CHECK(callback_signer("ec.der", &st, 0, &signer, &status));
+    CHECK_STATUS(status, PQX_UNSUPPORTED_ALGORITHM);
+    CHECK(contains(pqx_last_error_message(), "does not hold an RSA key"));
+    CHECK(signer == (pqx_signer *)0x1);
+
+    /* the signing policy is judged on the certificate before the callback is asked */
+    CHECK(callback_signer("noeku.der", &st, 0, &noeku, &status));
+    OK(status);
+    OK(pqx_package_pack_path(fx("connector.mez"), &pkg));
+    CHECK_STATUS(pqx_sign(pkg, noeku, PQX_SIGN_AUTO, PQX_DIGEST_SHA256, &out), PQX_SIGNING_POLICY);
+    CHECK(st.calls == 0);
+    pqx_package_free(pkg);
+    pqx_signer_free(noeku);
+    return 1;
+}
+
 /* ---- runner --------------------------------------------------------------------------- */
 
 struct test {
@@ -667,6 +874,10 @@ static const struct test TESTS[] = {
     {"sign to a buffer and to a path", test_sign_to_buffer_and_path},
     {"tampered file is InvalidSignature", test_tampered_file},
     {"certificate thumbprints (PEM and DER)", test_certificate_thumbprints},
+    {"callback signer: openssl pkeyutl signs, SHA-256 and SHA-384, verifies", test_callback_signer_signs_with_openssl},
+    {"callback signer: a failing callback gives PQX_KEY with its code, writes nothing", test_callback_failure_is_reported_with_its_code},
+    {"callback signer: a garbage signature is refused before writing", test_callback_garbage_is_refused_before_writing},
+    {"callback signer: bad chains, NULL callback, wrong key_bits, EC certificate, policy before callback", test_callback_signer_arguments_and_policy},
 };
 
 int main(int argc, char **argv) {

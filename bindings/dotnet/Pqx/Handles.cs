@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace Pqx
@@ -26,10 +27,21 @@ namespace Pqx
         /// <summary>Used by the marshaller.</summary>
         public SignerHandle() : base(true) { }
 
+        /// <summary>
+        /// For a callback signer (<see cref="PqxSigner.FromRsa"/>): the GCHandle passed as the
+        /// callback's <c>user_data</c>, freed only after the native signer is, so the callback
+        /// never sees a collected object.
+        /// </summary>
+        internal GCHandle CallbackState;
+
         /// <inheritdoc/>
         protected override bool ReleaseHandle()
         {
             Native.pqx_signer_free(handle);
+            if (CallbackState.IsAllocated)
+            {
+                CallbackState.Free();
+            }
             return true;
         }
     }

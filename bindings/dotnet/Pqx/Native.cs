@@ -60,6 +60,11 @@ namespace Pqx
         [DllImport(Lib)] internal static extern PqxStatus pqx_signer_subject(SignerHandle signer, out IntPtr subject);
         [DllImport(Lib)] internal static extern PqxStatus pqx_signer_chain_length(SignerHandle signer, out UIntPtr length);
         [DllImport(Lib)] internal static extern void pqx_signer_free(IntPtr signer);
+        [DllImport(Lib)] internal static extern PqxStatus pqx_signer_from_callback(IntPtr[] chainDer, UIntPtr[] chainLens, UIntPtr chainLen, uint keyBits, SignCallback callback, IntPtr userData, out SignerHandle signer);
+
+        /// <summary><c>pqx_sign_callback</c>: signs a digest; 0 is success.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate int SignCallback(IntPtr userData, int algorithm, IntPtr digest, UIntPtr digestLen, IntPtr signature, ref UIntPtr signatureLen);
 
         // ---- trust policies
         [DllImport(Lib)] internal static extern PqxStatus pqx_trust_policy_new(out TrustPolicyHandle policy);

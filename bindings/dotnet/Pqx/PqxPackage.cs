@@ -101,7 +101,7 @@ namespace Pqx
         {
             Native.NotNull(signer, "signer");
             PackageHandle h;
-            Native.Check(Native.pqx_sign(handle, signer.Handle, (int)mode, (int)digest, out h));
+            signer.CheckSigned(Native.pqx_sign(handle, signer.Handle, (int)mode, (int)digest, out h));
             return new PqxPackage(h);
         }
 
@@ -110,7 +110,7 @@ namespace Pqx
         {
             Native.NotNull(signer, "signer");
             NativeBuffer b;
-            Native.Check(Native.pqx_sign_to_buffer(handle, signer.Handle, (int)mode, (int)digest, out b));
+            signer.CheckSigned(Native.pqx_sign_to_buffer(handle, signer.Handle, (int)mode, (int)digest, out b));
             return Native.TakeBuffer(ref b);
         }
 
@@ -118,7 +118,7 @@ namespace Pqx
         public void SignToFile(PqxSigner signer, string path, SignMode mode = SignMode.Auto, DigestAlgorithm digest = DigestAlgorithm.Sha256)
         {
             Native.NotNull(signer, "signer");
-            Native.Check(Native.pqx_sign_to_path(handle, signer.Handle, (int)mode, (int)digest, Native.Utf8(Native.NotNull(path, "path"))));
+            signer.CheckSigned(Native.pqx_sign_to_path(handle, signer.Handle, (int)mode, (int)digest, Native.Utf8(Native.NotNull(path, "path"))));
         }
 
         /// <summary>

@@ -70,7 +70,7 @@ namespace Pqx
     {
         /// <summary>Creates an exception for a failed call.</summary>
         public PqxException(PqxStatus status, string message)
-            : this(status, message, null)
+            : this(status, message, (string)null)
         {
         }
 
@@ -80,6 +80,16 @@ namespace Pqx
         {
             Status = status;
             Hint = string.IsNullOrEmpty(hint) ? null : hint;
+        }
+
+        /// <summary>
+        /// Creates an exception for a failed call caused by <paramref name="inner"/> (an exception
+        /// thrown by a <see cref="PqxSigner.FromRsa"/> signer's <c>RSA</c>).
+        /// </summary>
+        public PqxException(PqxStatus status, string message, Exception inner)
+            : base(string.IsNullOrEmpty(message) ? StatusNameOf(status) : message, inner)
+        {
+            Status = status;
         }
 
         /// <summary>The status the C function returned.</summary>

@@ -8,6 +8,8 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Pqx;
 
 static class PqxTests
@@ -289,6 +291,129 @@ static class PqxTests
         }
     }
 
+    // ---- PqxSigner.FromRsa: a key the host keeps
+
+    /// The test leaf's key in a managed RSA.Create() (leaf.xml: run_ffi_tests.sh writes the
+    /// key's parameters in .NET's XML form), as a host's RSA from a store or KMS would be.
+    static RSA LeafRsa()
+    {
+        RSA rsa = RSA.Create();
+        rsa.FromXmlString(File.ReadAllText(Fx("leaf.xml")));
+        return rsa;
+    }
+
+    static X509Certificate2 LeafCertificate()
+    {
+        return new X509Certificate2(File.ReadAllBytes(Fx("leaf.der")));
+    }
+
+    static X509Certificate2Collection Issuers()
+    {
+        return new X509Certificate2Collection(new X509Certificate2(File.ReadAllBytes(Fx("root.der"))));
+    }
+
+    /// An RSA whose SignHash throws, as a removed smart card or a KMS SDK without network does.
+    sealed class ThrowingRsa : RSA
+    {
+        public override RSAParameters ExportParameters(bool includePrivateParameters) { throw new NotSupportedException(); }
+        public override void ImportParameters(RSAParameters parameters) { throw new NotSupportedException(); }
+        public override byte[] SignHash(byte[] hash, HashAlgorithmName hashAlgorithm, RSASignaturePadding padding)
+        {
+            throw new InvalidOperationException("the smart card was removed");
+        }
+    }
+
+    static void FromRsaSignsAndVerifies()
+    {
+        using (RSA rsa = LeafRsa())
+        using (var signer = PqxSigner.FromRsa(rsa, LeafCertificate(), Issuers()))
+        using (var package = Unsigned())
+        using (var loaded = Signer())
+        {
+            Check(signer.Thumbprint == loaded.Thumbprint && signer.Thumbprint == LeafCertificate().Thumbprint, "thumbprint");
+            Check(signer.ChainLength == 2, "chain of 2");
+            package.SignToFile(signer, Fx("cs-rsa-signed.pqx"));
+            using (var signed = PqxPackage.Open(Fx("cs-rsa-signed.pqx")))
+            using (var twice = signed.Sign(signer, SignMode.Auto, DigestAlgorithm.Sha512))
+            using (var report = twice.Verify())
+            {
+                report.EnsureValid();
+                Check(report.Signatures.Count == 2, "signature + countersignature");
+                Check(report.Signatures[0].Thumbprint == loaded.Thumbprint, "signed by the leaf");
+            }
+            using (var fromArray = PqxPackage.FromBytes(package.SignToArray(signer)))
+            using (var report = fromArray.Verify())
+            {
+                report.EnsureValid();
+            }
+        }
+    }
+
+    static void FromRsaWithACertificatesPrivateKey()
+    {
+        // The Windows-store path: a certificate with its key, GetRSAPrivateKey(), FromRsa.
+        using (var cert = new X509Certificate2(Fx("signer-legacy.pfx"), Password))
+        using (RSA rsa = cert.GetRSAPrivateKey())
+        using (var signer = PqxSigner.FromRsa(rsa, cert))
+        using (var package = Unsigned())
+        using (var signed = package.Sign(signer))
+        using (var report = signed.Verify())
+        {
+            report.EnsureValid();
+            Check(report.Signatures[0].Thumbprint == cert.Thumbprint, "signed by the .pfx's certificate");
+        }
+    }
+
+    static void FromRsaRefusesAnotherKeysSignature()
+    {
+        using (RSA other = RSA.Create())
+        using (var signer = PqxSigner.FromRsa(other, LeafCertificate()))
+        using (var package = Unsigned())
+        {
+            string path = Fx("cs-rsa-wrong-key.pqx");
+            File.Delete(path);
+            var e = Throws(PqxStatus.Key, () => package.SignToFile(signer, path));
+            Check(e.Message.Contains("does not verify with the certificate"), e.Message);
+            Check(e.InnerException == null, "no managed exception was thrown");
+            Check(!File.Exists(path), "nothing written");
+        }
+    }
+
+    static void FromRsaExceptionBecomesPqxException()
+    {
+        using (RSA rsa = new ThrowingRsa())
+        using (var signer = PqxSigner.FromRsa(rsa, LeafCertificate(), Issuers()))
+        using (var package = Unsigned())
+        {
+            var e = Throws(PqxStatus.Key, () => package.Sign(signer));
+            Check(e.Message.Contains("signing callback failed") && e.Message.Contains("the smart card was removed"), e.Message);
+            Check(e.InnerException is InvalidOperationException, "inner exception " + e.InnerException);
+            // the failure is not left behind for the next call
+            using (RSA good = LeafRsa())
+            using (var ok = PqxSigner.FromRsa(good, LeafCertificate()))
+            using (var signed = package.Sign(ok))
+            using (var report = signed.Verify())
+            {
+                report.EnsureValid();
+            }
+        }
+    }
+
+    static void FromRsaArguments()
+    {
+        ThrowsOther<ArgumentNullException>(() => PqxSigner.FromRsa(null, LeafCertificate()));
+        using (RSA rsa = LeafRsa())
+        {
+            ThrowsOther<ArgumentNullException>(() => PqxSigner.FromRsa(rsa, null));
+            var noeku = new X509Certificate2(File.ReadAllBytes(Fx("noeku.der")));
+            using (var signer = PqxSigner.FromRsa(rsa, noeku))
+            using (var package = Unsigned())
+            {
+                Throws(PqxStatus.SigningPolicy, () => package.Sign(signer));
+            }
+        }
+    }
+
     static int Main(string[] args)
     {
         if (args.Length != 2)
@@ -311,6 +436,11 @@ static class PqxTests
             new KeyValuePair<string, Action>("tampered and unsigned packages", TamperedAndUnsigned),
             new KeyValuePair<string, Action>("disposed objects throw ObjectDisposedException", DisposedObjectsThrow),
             new KeyValuePair<string, Action>("certificate thumbprints", Thumbprints),
+            new KeyValuePair<string, Action>("PqxSigner.FromRsa: RSA.Create() key signs, SHA-256 and SHA-512, verifies", FromRsaSignsAndVerifies),
+            new KeyValuePair<string, Action>("PqxSigner.FromRsa: X509Certificate2.GetRSAPrivateKey() of a .pfx signs", FromRsaWithACertificatesPrivateKey),
+            new KeyValuePair<string, Action>("PqxSigner.FromRsa: another key's signature is refused, nothing written", FromRsaRefusesAnotherKeysSignature),
+            new KeyValuePair<string, Action>("PqxSigner.FromRsa: SignHash's exception becomes the inner exception", FromRsaExceptionBecomesPqxException),
+            new KeyValuePair<string, Action>("PqxSigner.FromRsa: null arguments, signing policy", FromRsaArguments),
         };
         int passed = 0, failed = 0;
         foreach (var t in tests)
