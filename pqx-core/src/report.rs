@@ -243,7 +243,7 @@ fn chain_entry(chain: &Chain, i: usize) -> Option<CertificateEntry> {
     if parent.is_some() {
         status.insert(status_of(chain, i + 1));
     }
-    let valid = chain.trusted && status.errors().is_ok();
+    let valid = chain.is_trusted() && status.errors().is_ok();
     Some(entry_for(&el.certificate, status, valid, parent))
 }
 

@@ -138,7 +138,7 @@ impl SignatureCheck {
     /// the signer was judged at, the time-stamping authority does too (the time is only as
     /// trustworthy as the TSA).
     pub fn is_trusted(&self) -> bool {
-        self.chain.as_ref().is_some_and(|c| c.trusted)
+        self.chain.as_ref().is_some_and(Chain::is_trusted)
             && self
                 .timestamp
                 .as_ref()
@@ -310,7 +310,7 @@ impl TimestampCheck {
 
     /// Valid and the TSA chains to the trust policy (anchor or pin).
     pub fn is_trusted(&self) -> bool {
-        self.is_valid() && self.chain.as_ref().is_some_and(|c| c.trusted)
+        self.is_valid() && self.chain.as_ref().is_some_and(Chain::is_trusted)
     }
 
     pub(crate) fn failed(status: SignatureStatus, reason: String) -> Self {

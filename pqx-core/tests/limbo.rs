@@ -92,7 +92,7 @@ fn run_case(case: &Value) -> Result<(), String> {
     if !fatal.is_ok() {
         return Err(fatal.to_dotnet_string());
     }
-    if !chain.trusted {
+    if !chain.is_trusted() {
         return Err(chain.status.to_dotnet_string());
     }
     Ok(())

@@ -54,8 +54,8 @@ fn chain_to_an_anchor_is_trusted() {
     assert_eq!(chain.elements[1].certificate, p.intermediate);
     assert_eq!(chain.elements[2].certificate, p.root);
     assert_eq!(chain.status, ChainStatus::NO_ERROR);
-    assert!(chain.trusted);
-    assert_eq!(chain.trust_source, Some(TrustSource::Anchor));
+    assert!(chain.is_trusted());
+    assert_eq!(chain.trust, Some(TrustSource::Anchor));
 }
 
 #[test]
@@ -71,7 +71,7 @@ fn anchor_from_the_policy_completes_a_chain_without_the_root_embedded() {
         now(),
     );
     assert_eq!(chain.elements.len(), 3);
-    assert!(chain.trusted);
+    assert!(chain.is_trusted());
 }
 
 #[test]
@@ -84,7 +84,7 @@ fn intermediates_order_does_not_matter() {
         now(),
     );
     assert_eq!(chain.elements.len(), 3);
-    assert!(chain.trusted);
+    assert!(chain.is_trusted());
 }
 
 #[test]
@@ -100,7 +100,7 @@ fn unknown_root_is_untrusted_root() {
     assert_eq!(chain.status, ChainStatus::UNTRUSTED_ROOT);
     assert_eq!(chain.elements[2].status, ChainStatus::UNTRUSTED_ROOT);
     assert_eq!(chain.elements[0].status, ChainStatus::NO_ERROR);
-    assert!(!chain.trusted);
+    assert!(!chain.is_trusted());
     assert_eq!(chain.status.to_dotnet_string(), "UntrustedRoot");
 }
 
@@ -113,8 +113,8 @@ fn pinned_signer_thumbprint_is_trusted_without_a_root() {
         .unwrap();
     let chain = build_chain(&p.leaf, &[], &policy, now());
     assert_eq!(chain.status, ChainStatus::NO_ERROR, "{}", chain.status);
-    assert!(chain.trusted);
-    assert_eq!(chain.trust_source, Some(TrustSource::Pinned));
+    assert!(chain.is_trusted());
+    assert_eq!(chain.trust, Some(TrustSource::Pinned));
 
     // Same with a SHA-256 pin written with colons, and the unknown root present.
     let colons: Vec<String> = p
@@ -133,7 +133,7 @@ fn pinned_signer_thumbprint_is_trusted_without_a_root() {
         now(),
     );
     assert_eq!(chain.status, ChainStatus::NO_ERROR);
-    assert!(chain.trusted);
+    assert!(chain.is_trusted());
 }
 
 #[test]
@@ -144,7 +144,7 @@ fn pin_does_not_excuse_an_expired_signer() {
     let later = p.leaf.not_after() + Duration::days(1);
     let chain = build_chain(&p.leaf, &[], &policy, later);
     assert!(chain.status.contains(ChainStatus::NOT_TIME_VALID));
-    assert!(!chain.trusted);
+    assert!(!chain.is_trusted());
 }
 
 #[test]
@@ -153,7 +153,7 @@ fn missing_intermediate_is_partial_chain() {
     let chain = build_chain(&p.leaf, std::slice::from_ref(&p.root), &anchored(), now());
     assert_eq!(chain.elements.len(), 1);
     assert_eq!(chain.status, ChainStatus::PARTIAL_CHAIN);
-    assert!(!chain.trusted);
+    assert!(!chain.is_trusted());
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn expired_leaf_is_not_time_valid() {
     );
     assert_eq!(chain.elements[0].status, ChainStatus::NOT_TIME_VALID);
     assert_eq!(chain.status, ChainStatus::NOT_TIME_VALID);
-    assert!(!chain.trusted);
+    assert!(!chain.is_trusted());
 
     // On a machine that does not trust the root, MakePQX reports both.
     let chain = build_chain(
@@ -227,7 +227,7 @@ fn non_ca_issuer_is_invalid_basic_constraints() {
     assert!(chain
         .status
         .contains(ChainStatus::INVALID_BASIC_CONSTRAINTS));
-    assert!(!chain.trusted);
+    assert!(!chain.is_trusted());
 }
 
 #[test]
@@ -259,7 +259,7 @@ fn path_length_constraint_is_enforced() {
         chain.elements[2].status,
         ChainStatus::INVALID_BASIC_CONSTRAINTS
     );
-    assert!(!chain.trusted);
+    assert!(!chain.is_trusted());
 }
 
 #[test]
@@ -290,7 +290,7 @@ fn forged_issuer_with_same_name_is_not_chained() {
         chain.status,
         ChainStatus::NOT_SIGNATURE_VALID | ChainStatus::PARTIAL_CHAIN
     );
-    assert!(!chain.trusted);
+    assert!(!chain.is_trusted());
 
     // With the real intermediate present as well, the real one is chosen.
     let chain = build_chain(
@@ -300,7 +300,7 @@ fn forged_issuer_with_same_name_is_not_chained() {
         now(),
     );
     assert_eq!(chain.elements[1].certificate, p.intermediate);
-    assert!(chain.trusted);
+    assert!(chain.is_trusted());
 }
 
 #[test]
@@ -320,7 +320,7 @@ fn signer_without_code_signing_eku_is_not_valid_for_usage() {
         now(),
     );
     assert_eq!(chain.status, ChainStatus::NOT_VALID_FOR_USAGE);
-    assert!(!chain.trusted);
+    assert!(!chain.is_trusted());
 }
 
 #[test]
@@ -339,7 +339,7 @@ fn signer_without_any_eku_is_valid_for_code_signing() {
         now(),
     );
     assert_eq!(chain.status, ChainStatus::NO_ERROR);
-    assert!(chain.trusted);
+    assert!(chain.is_trusted());
 }
 
 #[test]
@@ -358,7 +358,7 @@ fn sha1_signed_leaf_has_weak_signature_as_a_warning() {
         now(),
     );
     assert_eq!(chain.elements[0].status, ChainStatus::HAS_WEAK_SIGNATURE);
-    assert!(chain.trusted, "a weak signature is reported, not fatal");
+    assert!(chain.is_trusted(), "a weak signature is reported, not fatal");
 }
 
 #[test]
@@ -397,7 +397,7 @@ fn issuer_loop_is_cyclic() {
         chain.status
     );
     assert!(chain.status.contains(ChainStatus::PARTIAL_CHAIN));
-    assert!(!chain.trusted);
+    assert!(!chain.is_trusted());
 }
 
 #[test]
@@ -413,7 +413,7 @@ fn chain_length_is_capped() {
     );
     assert_eq!(chain.elements.len(), 2);
     assert_eq!(chain.status, ChainStatus::PARTIAL_CHAIN);
-    assert!(!chain.trusted);
+    assert!(!chain.is_trusted());
 }
 
 #[test]
@@ -430,7 +430,7 @@ fn distrusted_intermediate_is_explicit_distrust() {
         now(),
     );
     assert_eq!(chain.elements[1].status, ChainStatus::EXPLICIT_DISTRUST);
-    assert!(!chain.trusted);
+    assert!(!chain.is_trusted());
 }
 
 #[test]
@@ -571,7 +571,7 @@ mod rfc5280 {
                 ChainStatus::HAS_NOT_SUPPORTED_CRITICAL_EXTENSION,
                 "level {level}"
             );
-            assert!(!chain.trusted, "level {level}");
+            assert!(!chain.is_trusted(), "level {level}");
             assert_eq!(
                 refusal,
                 Some(Refusal::Chain(
@@ -696,7 +696,7 @@ mod rfc5280 {
             chain.elements[2].status,
             ChainStatus::INVALID_BASIC_CONSTRAINTS
         );
-        assert!(!chain.trusted);
+        assert!(!chain.is_trusted());
     }
 
     fn san(names: Vec<GeneralName>) -> Extension {
@@ -863,7 +863,7 @@ mod rfc5280 {
                 "{kind:?}: {}",
                 j.chain.status
             );
-            assert!(j.chain.trusted, "{kind:?}");
+            assert!(j.chain.is_trusted(), "{kind:?}");
             assert_eq!(j.refusal, None, "{kind:?}");
         }
     }
@@ -990,7 +990,7 @@ mod rfc5280 {
                 "{what}: {}",
                 j.chain.status
             );
-            assert!(j.chain.trusted, "{what}");
+            assert!(j.chain.is_trusted(), "{what}");
             assert_eq!(j.refusal, None, "{what}");
             // A CA of the same name with another key does not verify the leaf.
             let dir2 = tempfile::tempdir().unwrap();
@@ -1022,7 +1022,7 @@ fn backtracks_to_a_trusted_path_when_the_greedy_one_is_not() {
         &anchored(),
         now(),
     );
-    assert!(chain.trusted, "{}", chain.status);
+    assert!(chain.is_trusted(), "{}", chain.status);
     assert_eq!(chain.elements[1].certificate, p.intermediate);
     assert_eq!(chain.top(), Some(&p.root));
     // Without the anchored intermediate there is only the greedy path, reported as it is.
@@ -1032,7 +1032,7 @@ fn backtracks_to_a_trusted_path_when_the_greedy_one_is_not() {
         &anchored(),
         now(),
     );
-    assert!(!chain.trusted);
+    assert!(!chain.is_trusted());
     assert_eq!(chain.status, ChainStatus::UNTRUSTED_ROOT);
     assert_eq!(chain.top(), Some(&other_root));
 }

@@ -42,14 +42,18 @@ pub struct Chain {
     pub elements: Vec<ChainElement>,
     /// OR of all element flags (.NET's `X509Chain.ChainStatus`).
     pub status: ChainStatus,
-    /// No error flags (warnings such as `HasWeakSignature` allowed) and the chain is anchored
-    /// or pinned.
-    pub trusted: bool,
-    /// Why `trusted` is true; `None` when it is not.
-    pub trust_source: Option<TrustSource>,
+    /// Why the chain is trusted — no error flags (warnings such as `HasWeakSignature`
+    /// allowed) and anchored or pinned — or `None` when it is not. One field, so "trusted"
+    /// and "why" cannot disagree.
+    pub trust: Option<TrustSource>,
 }
 
 impl Chain {
+    /// Whether the chain is trusted ([`Chain::trust`] says why).
+    pub fn is_trusted(&self) -> bool {
+        self.trust.is_some()
+    }
+
     /// The last element's certificate: the root when the chain is complete.
     pub fn top(&self) -> Option<&Certificate> {
         self.elements.last().map(|e| &e.certificate)
@@ -271,7 +275,7 @@ impl Search<'_> {
             self.policy,
             self.at,
         );
-        if chain.trusted {
+        if chain.is_trusted() {
             return Some(chain);
         }
         if self.first.is_none() {
@@ -357,8 +361,7 @@ fn finish(
     Chain {
         elements,
         status,
-        trusted: trust_source.is_some(),
-        trust_source,
+        trust: trust_source,
     }
 }
 

@@ -293,8 +293,7 @@ pub fn apply_revocation(chain: &mut Chain, policy: &TrustPolicy, at: OffsetDateT
         .fold(ChainStatus::NO_ERROR, |acc, e| acc | e.status);
     match first_error {
         Some(e) => {
-            chain.trusted = false;
-            chain.trust_source = None;
+            chain.trust = None;
             Err(e)
         }
         None => Ok(()),
