@@ -358,7 +358,10 @@ fn sha1_signed_leaf_has_weak_signature_as_a_warning() {
         now(),
     );
     assert_eq!(chain.elements[0].status, ChainStatus::HAS_WEAK_SIGNATURE);
-    assert!(chain.is_trusted(), "a weak signature is reported, not fatal");
+    assert!(
+        chain.is_trusted(),
+        "a weak signature is reported, not fatal"
+    );
 }
 
 #[test]

@@ -12,8 +12,10 @@ mod name_constraints;
 mod policy;
 mod revocation;
 mod status;
+mod thumbprint;
 
 pub use chain::{build_chain, build_chain_for, Chain, ChainElement, TrustSource};
 pub use policy::TrustPolicy;
 pub use revocation::{apply_revocation, Crl, Revocation, RevocationList};
 pub use status::ChainStatus;
+pub use thumbprint::Thumbprint;

@@ -6,9 +6,9 @@
 //! and a length cap. [`TrustPolicy::none`] trusts nothing, so by default pqx reports an
 //! unknown root as `UntrustedRoot`, as MakePQX does on a machine that does not trust it.
 
-use super::RevocationList;
+use super::{RevocationList, Thumbprint};
 use crate::certificate::Certificate;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::limits::MAX_CHAIN_LEN;
 
 /// Trust policy for [`super::build_chain`].
@@ -17,14 +17,12 @@ use crate::limits::MAX_CHAIN_LEN;
 pub struct TrustPolicy {
     /// Trust anchors: a chain that reaches one of these (same DER) is anchored.
     pub anchors: Vec<Certificate>,
-    /// Pinned SHA-1 thumbprints (40 upper-case hex). A chain with a pinned element is trusted
-    /// without reaching an anchor.
-    pub pinned_sha1: Vec<String>,
-    /// Pinned SHA-256 thumbprints (64 upper-case hex).
-    pub pinned_sha256: Vec<String>,
-    /// Explicitly distrusted thumbprints (40 or 64 upper-case hex): such an element gets
-    /// `ExplicitDistrust`, whatever else the policy says.
-    pub distrusted: Vec<String>,
+    /// Pinned SHA-1 or SHA-256 thumbprints. A chain with a pinned element is trusted without
+    /// reaching an anchor.
+    pub pinned: Vec<Thumbprint>,
+    /// Explicitly distrusted thumbprints: such an element gets `ExplicitDistrust`, whatever
+    /// else the policy says.
+    pub distrusted: Vec<Thumbprint>,
     /// Maximum chain length, signer included (default [`MAX_CHAIN_LEN`]).
     pub max_chain_len: usize,
     /// Revoked certificates (thumbprints, serial numbers) and CRLs. A certificate of a chain
@@ -37,8 +35,7 @@ impl Default for TrustPolicy {
     fn default() -> Self {
         TrustPolicy {
             anchors: Vec::new(),
-            pinned_sha1: Vec::new(),
-            pinned_sha256: Vec::new(),
+            pinned: Vec::new(),
             distrusted: Vec::new(),
             max_chain_len: MAX_CHAIN_LEN,
             revocation: RevocationList::default(),
@@ -67,26 +64,25 @@ impl TrustPolicy {
         }
     }
 
-    /// Pins a SHA-1 (40 hex digits) or SHA-256 (64) thumbprint. Case, spaces, colons and
-    /// the invisible U+200E mark that Windows' certificate dialog puts in front of a copied
-    /// thumbprint are tolerated; anything else is [`Error::InvalidArgument`].
-    pub fn pin_thumbprint(&mut self, hex: &str) -> Result<()> {
-        let t = normalize_thumbprint(hex)?;
-        let list = if t.len() == 40 {
-            &mut self.pinned_sha1
-        } else {
-            &mut self.pinned_sha256
-        };
-        if !list.contains(&t) {
-            list.push(t);
+    /// Pins a thumbprint (duplicates are ignored).
+    pub fn pin(&mut self, t: Thumbprint) {
+        if !self.pinned.contains(&t) {
+            self.pinned.push(t);
         }
+    }
+
+    /// Pins a SHA-1 (40 hex digits) or SHA-256 (64) thumbprint given as text (see
+    /// [`Thumbprint::parse`] for the spellings tolerated); anything else is
+    /// [`crate::Error::InvalidArgument`].
+    pub fn pin_thumbprint(&mut self, hex: &str) -> Result<()> {
+        self.pin(Thumbprint::parse(hex)?);
         Ok(())
     }
 
     /// Distrusts a certificate by SHA-1 or SHA-256 thumbprint (same syntax as
     /// [`TrustPolicy::pin_thumbprint`]).
     pub fn distrust_thumbprint(&mut self, hex: &str) -> Result<()> {
-        let t = normalize_thumbprint(hex)?;
+        let t = Thumbprint::parse(hex)?;
         if !self.distrusted.contains(&t) {
             self.distrusted.push(t);
         }
@@ -112,60 +108,36 @@ impl TrustPolicy {
 
     /// Whether `c`'s SHA-1 or SHA-256 thumbprint is pinned.
     pub fn is_pinned(&self, c: &Certificate) -> bool {
-        (!self.pinned_sha1.is_empty() && self.pinned_sha1.contains(&c.thumbprint_sha1()))
-            || (!self.pinned_sha256.is_empty()
-                && self.pinned_sha256.contains(&c.thumbprint_sha256()))
+        self.pinned.iter().any(|t| t.matches(c))
     }
 
     /// Whether `c` is explicitly distrusted.
     pub fn is_distrusted(&self, c: &Certificate) -> bool {
-        !self.distrusted.is_empty()
-            && (self.distrusted.contains(&c.thumbprint_sha1())
-                || self.distrusted.contains(&c.thumbprint_sha256()))
-    }
-}
-
-/// Upper-case hex without separators; 40 or 64 digits.
-pub(crate) fn normalize_thumbprint(hex: &str) -> Result<String> {
-    let t: String = hex
-        .chars()
-        .filter(|c| !matches!(c, ' ' | ':' | '\t' | '\u{200e}' | '\u{200f}' | '\u{feff}'))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    if (t.len() == 40 || t.len() == 64) && t.chars().all(|c| c.is_ascii_hexdigit()) {
-        Ok(t)
-    } else {
-        Err(Error::InvalidArgument(format!(
-            "{hex:?} is not a certificate thumbprint (40 hex digits for SHA-1, 64 for SHA-256)"
-        )))
+        self.distrusted.iter().any(|t| t.matches(c))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
-    fn pins_tolerate_case_spaces_colons_and_windows_marks() {
+    fn pins_are_normalised_thumbprints_without_duplicates() {
         let mut p = TrustPolicy::none();
         p.pin_thumbprint("\u{200e}ab cd:ef 0123456789abcdef0123456789ABCDEF01")
             .unwrap();
+        p.pin_thumbprint("ABCDEF0123456789ABCDEF0123456789ABCDEF01")
+            .unwrap();
         assert_eq!(
-            p.pinned_sha1,
-            vec!["ABCDEF0123456789ABCDEF0123456789ABCDEF01".to_owned()]
+            p.pinned,
+            vec![Thumbprint::parse("ABCDEF0123456789ABCDEF0123456789ABCDEF01").unwrap()]
         );
         p.pin_thumbprint(&"a".repeat(64)).unwrap();
-        assert_eq!(p.pinned_sha256.len(), 1);
-    }
-
-    #[test]
-    fn rejects_non_thumbprints() {
-        let mut p = TrustPolicy::none();
-        for bad in ["", "abc", &"g".repeat(40), &"a".repeat(41)] {
-            assert!(
-                matches!(p.pin_thumbprint(bad), Err(Error::InvalidArgument(_))),
-                "{bad}"
-            );
-        }
+        assert_eq!(p.pinned.len(), 2);
+        assert!(matches!(
+            p.pin_thumbprint("abc"),
+            Err(Error::InvalidArgument(_))
+        ));
     }
 }

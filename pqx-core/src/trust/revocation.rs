@@ -14,7 +14,7 @@ use crate::algorithm::rsa_with_digest;
 use crate::algorithm::verify_pkcs1v15;
 use crate::certificate::Certificate;
 use crate::error::{Error, Result};
-use crate::trust::{Chain, ChainStatus, TrustPolicy};
+use crate::trust::{Chain, ChainStatus, Thumbprint, TrustPolicy};
 use der::{Decode, Encode};
 use time::OffsetDateTime;
 use x509_cert::crl::CertificateList;
@@ -112,8 +112,8 @@ pub struct Revocation {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RevocationList {
-    /// Revoked SHA-1 or SHA-256 thumbprints (upper-case hex).
-    pub thumbprints: Vec<String>,
+    /// Revoked SHA-1 or SHA-256 thumbprints.
+    pub thumbprints: Vec<Thumbprint>,
     /// Revoked serial numbers (upper-case hex, leading zeros removed), of any issuer.
     pub serials: Vec<String>,
     /// CRLs.
@@ -152,7 +152,7 @@ impl RevocationList {
 
     /// Revokes a certificate by thumbprint (same syntax as [`TrustPolicy::pin_thumbprint`]).
     pub fn revoke_thumbprint(&mut self, hex: &str) -> Result<()> {
-        let t = super::policy::normalize_thumbprint(hex)?;
+        let t = Thumbprint::parse(hex)?;
         if !self.thumbprints.contains(&t) {
             self.thumbprints.push(t);
         }
@@ -186,9 +186,7 @@ impl RevocationList {
         cert: &Certificate,
         issuer: Option<&Certificate>,
     ) -> Result<Option<Revocation>> {
-        if self.thumbprints.contains(&cert.thumbprint_sha1())
-            || self.thumbprints.contains(&cert.thumbprint_sha256())
-        {
+        if self.thumbprints.iter().any(|t| t.matches(cert)) {
             return Ok(Some(Revocation {
                 date: None,
                 source: "the revoked list (thumbprint)",
