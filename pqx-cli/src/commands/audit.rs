@@ -37,6 +37,18 @@ pub fn run(args: &VerifyArgs, options: &VerifyOptions) -> Result<Exit, Failure> 
         ));
     }
     let files = collect(&args.pqx)?;
+    if files.is_empty() {
+        // An audit of nothing passing would hide a mistyped share path.
+        let named: Vec<String> = args
+            .pqx
+            .iter()
+            .map(|p| display_safe(&p.display().to_string()).into_owned())
+            .collect();
+        return Err(Failure::new(
+            Exit::Input,
+            format!("no .pqx or .mez file in {}", named.join(", ")),
+        ));
+    }
     let threads = args.jobs.map_or_else(default_threads, usize::from);
     let rows = audit(&files, options, threads);
     let policy = super::verify::has_trust_policy(args);
