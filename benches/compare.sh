@@ -9,6 +9,7 @@
 #   PACK="64M 10000"   size and entry count of the .mez for the pack-vs-zip row
 #   PQX_BENCH_DIR      where inputs go (default target/pqx-bench-inputs; never committed)
 #   OUT=FILE           also write the table (markdown) to FILE
+#   AUDIT=1000         connectors for the folder-audit rows (benches/audit.sh); AUDIT= skips them
 #
 # It builds the release binaries once, generates the inputs (cached between runs), warms
 # the page cache, then for each row runs the pqx command and its baseline alternately
@@ -220,3 +221,7 @@ for row, d in rows.items():
     print(f"| {what} | {base} | {pm:.3f} | {bm:.3f} | **{pm / bm:.2f}** | "
           f"{min(per):.2f}–{max(per):.2f} | {pc / bc if bc else float('nan'):.2f} | {prss:.1f} | {brss:.1f} |")
 EOF
+if [ -n "${AUDIT-1000}" ]; then
+  log "== the audit of a folder (benches/audit.sh)"
+  FILES=${AUDIT-1000} PQX=${PQX:-} OUT=${OUT:+$OUT.audit} "$ROOT/benches/audit.sh" "$RUNS"
+fi

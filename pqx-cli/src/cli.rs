@@ -65,15 +65,17 @@ pub enum Command {
         after_help = "Example: pqx pack -mz \"Custom Connectors/HelloWorld.mez\" -t HelloWorldSigned.pqx"
     )]
     Pack(PackArgs),
+    /// Build the .mez of a Power Query SDK project (X.proj) on any OS, and sign it with --sign
+    #[command(after_help = BUILD_HELP)]
+    Build(BuildArgs),
     /// Sign an unsigned .pqx, or countersign a signed one (--replace replaces the signatures)
     #[command(
         after_help = "Example: pqx sign HelloWorldSigned.pqx --certificate Contoso.pfx --password-file pw.txt"
     )]
     Sign(SignArgs),
-    /// Verify the signatures of a .pqx; the exit status is non-zero when they are not valid
+    /// Verify the signatures of a .pqx, or audit many .pqx/.mez files and folders; exit status non-zero when not valid
     #[command(
-        after_help = "Prints MakePQX's JSON report by default. Exit status: 0 when SignatureStatus \
-                            is Success (with --require-trusted: and every signer is trusted), 1 otherwise."
+        after_help = VERIFY_HELP
     )]
     Verify(VerifyArgs),
     /// Show what a .mez or .pqx holds: files, section name and version, signers
@@ -189,6 +191,62 @@ pub struct PackArgs {
     pub options: SignOptionsArgs,
 }
 
+/// What `pqx verify --help` adds after the options.
+pub const VERIFY_HELP: &str = "\
+One file: prints MakePQX's JSON report by default. Exit status: 0 when SignatureStatus is
+Success (with --require-trusted: and every signer is trusted), 1 otherwise.
+
+Several files or a folder (an audit): every .pqx and .mez under the folders, verified in
+parallel; one row per file (file, status, signer, SHA-1 thumbprint, trusted, expires) and a
+summary line, or with --format json a JSON array of one object per file. Exit status 0 only
+when every file verifies and, when a trust policy is given (--trusted-ca,
+--trusted-thumbprint, --trusted-reg), every signer is trusted; 1 otherwise (a .mez is
+NotSigned, an unreadable file is Error).
+
+Example: pqx verify \"Custom Connectors\" --trusted-reg trusted.reg";
+
+/// What `pqx build --help` adds after the options.
+pub const BUILD_HELP: &str = "\
+What is packaged: the project's MezContent items (every ItemGroup; Include lists separated by
+';'; wildcards *, ? and **; Exclude; Remove; $(MSBuildProjectName) and the properties the
+project defines), each under its file name, as the SDK's BuildMez target copies them. A
+Condition pqx cannot evaluate exactly (Exists(...), property functions) is an error naming
+its line, never a guess. Without a project file: the section document (*.pq that is not
+*.query.pq, or *.m), *.pqm, *.png and resources*.resx at the top of the folder.
+
+The .mez is deterministic (same files, same bytes). A listed file that does not exist, two
+files under one name, or no section document is an error that names them.
+
+Examples:
+  pqx build samples/TripPin/8-Diagnostics
+  pqx build HelloWorld.proj -o out/HelloWorld.mez --sign -c Contoso.pfx --password-file pw.txt";
+
+/// `pqx build`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("signer").args(["certificate", "key"]).requires("sign"))]
+#[command(group = clap::ArgGroup::new("chain_user").args(["key"]))]
+pub struct BuildArgs {
+    /// The project file (X.proj), or its folder [default: the current folder]
+    #[arg(value_name = "DIR|PROJ")]
+    pub project: Option<PathBuf>,
+    /// Where to write the .mez [default: bin/AnyCPU/Debug/<Project>.mez in the project folder, as the SDK]
+    #[arg(short = 'o', long = "output", value_name = "MEZ")]
+    pub output: Option<PathBuf>,
+    /// List the files of the project folder that the package leaves out (and what was not evaluated)
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+    /// Also sign: pack the .mez into a signed .pqx with the key of -c or --key
+    #[arg(long, requires = "signer")]
+    pub sign: bool,
+    /// The signed .pqx for --sign [default: the .mez's name with .pqx]
+    #[arg(short = 't', long = "target", value_name = "PQX", requires = "sign")]
+    pub target: Option<PathBuf>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    #[command(flatten)]
+    pub options: SignOptionsArgs,
+}
+
 /// `pqx sign`.
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("signer").args(["certificate", "key", "sign_command", "prepare", "complete"]).required(true))]
@@ -273,16 +331,16 @@ pub enum ReportFormat {
 /// `pqx verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The .pqx file to verify
-    #[arg(value_name = "PQX")]
-    pub pqx: PathBuf,
+    /// The .pqx file to verify; several files or folders (searched recursively for .pqx and .mez) audit them all
+    #[arg(value_name = "PQX|DIR", required = true, num_args = 1..)]
+    pub pqx: Vec<PathBuf>,
     /// Hide the report (only the exit status tells)
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Report format
-    #[arg(long, value_enum, default_value = "json", conflicts_with = "json")]
-    pub format: ReportFormat,
-    /// Same as --format json (the default)
+    /// Report format [default: json for one file (MakePQX's report); text, a table, for several]
+    #[arg(long, value_enum, conflicts_with = "json")]
+    pub format: Option<ReportFormat>,
+    /// Same as --format json (the default for one file)
     #[arg(long)]
     pub json: bool,
     /// Trust the CA certificates in this PEM file (repeatable)
@@ -291,9 +349,15 @@ pub struct VerifyArgs {
     /// Trust the certificate with this SHA-1 or SHA-256 thumbprint (repeatable)
     #[arg(long, value_name = "HEX")]
     pub trusted_thumbprint: Vec<String>,
-    /// Exit with 1 unless every signer is trusted by --trusted-ca / --trusted-thumbprint
+    /// Trust the thumbprints of Power BI's TrustedCertificateThumbprints list in this .reg export or `reg query` output
+    #[arg(long, value_name = "FILE")]
+    pub trusted_reg: Vec<PathBuf>,
+    /// Exit with 1 unless every signer is trusted by --trusted-ca / --trusted-thumbprint / --trusted-reg (implied when auditing several files with a trust policy)
     #[arg(long)]
     pub require_trusted: bool,
+    /// Files verified at once when auditing several [default: the number of cores]
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
     /// Treat this certificate as revoked: a SHA-1 or SHA-256 thumbprint, or serial:HEX (repeatable)
     #[arg(long, value_name = "THUMBPRINT|serial:HEX")]
     pub revoked: Vec<String>,
@@ -410,12 +474,12 @@ pub struct ManpageArgs {
 }
 
 impl VerifyArgs {
-    /// The format asked for, `--json` included.
-    pub fn report_format(&self) -> ReportFormat {
+    /// The format asked for, `--json` included; `default` when neither was given.
+    pub fn report_format(&self, default: ReportFormat) -> ReportFormat {
         if self.json {
             ReportFormat::Json
         } else {
-            self.format
+            self.format.unwrap_or(default)
         }
     }
 }

@@ -389,7 +389,6 @@ fn a_directory_or_missing_file_as_input_and_a_missing_output_folder_are_named_as
     for args in [
         vec!["pack", "-mz"],
         vec!["sign", "--key", "k.pem"],
-        vec!["verify"],
         vec!["inspect"],
     ] {
         pqx()
@@ -403,6 +402,17 @@ fn a_directory_or_missing_file_as_input_and_a_missing_output_folder_are_named_as
                     .and(predicate::str::contains("malformed").not()),
             );
     }
+    // verify takes folders (an audit of the .pqx/.mez files under them): an empty one is an
+    // input error naming it, not a pass.
+    pqx()
+        .arg("verify")
+        .arg(&folder)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(format!(
+            "no .pqx or .mez file in {}",
+            folder.display()
+        )));
     let missing = dir.path().join("Missing.mez");
     pqx()
         .arg("pack")

@@ -9,9 +9,10 @@ use common::*;
 use predicates::prelude::*;
 use std::path::PathBuf;
 
-const COMMANDS: [&str; 11] = [
+const COMMANDS: [&str; 12] = [
     "",
     "pack",
+    "build",
     "sign",
     "verify",
     "inspect",

@@ -7,6 +7,8 @@ pub mod archive;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod atomic;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod audit;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod bounded_read;
 pub mod certificate;
 pub mod cms;
@@ -27,6 +29,8 @@ pub mod opc;
 pub mod pack;
 pub(crate) mod parallel_digest;
 pub mod policy;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod project;
 mod random;
 pub mod report;
 pub mod sample;

@@ -1,5 +1,7 @@
 //! One module per command; each is a thin composition of pqx-core functions.
 
+mod audit;
+mod build;
 mod check;
 mod demo;
 mod generate;
@@ -19,6 +21,7 @@ use std::path::Path;
 pub fn run(command: &Command) -> Result<Exit, Failure> {
     match command {
         Command::Pack(a) => pack::run(a),
+        Command::Build(a) => build::run(a),
         Command::Sign(a) => sign::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Inspect(a) => inspect::run(a),

@@ -20,11 +20,15 @@ use std::path::Path;
 /// file is verified instead of the signatures inside it, with the same report and rules.
 pub fn run(args: &VerifyArgs) -> Result<Exit, Failure> {
     let options = VerifyOptions::with_policy(trust_policy(args)?);
+    let single = match args.pqx.as_slice() {
+        [one] if !one.is_dir() => one,
+        _ => return super::audit::run(args, &options),
+    };
     let verification = match &args.detached_p7s {
-        Some(p7s) => verify_p7s(&args.pqx, p7s, &options)?,
+        Some(p7s) => verify_p7s(single, p7s, &options)?,
         None => {
-            let (progress, reader) = Progress::open(&args.pqx, "verifying", args.quiet)?;
-            let mut package = Package::open(reader, &display_name(&args.pqx), &options.limits)?;
+            let (progress, reader) = Progress::open(single, "verifying", args.quiet)?;
+            let mut package = Package::open(reader, &display_name(single), &options.limits)?;
             let verification = verify_package(&mut package, &options)?;
             progress.finish();
             verification
@@ -32,14 +36,14 @@ pub fn run(args: &VerifyArgs) -> Result<Exit, Failure> {
     };
     if !args.quiet {
         let report = Report::from_verification(&verification);
-        match args.report_format() {
+        match args.report_format(ReportFormat::Json) {
             ReportFormat::Json => outln!("{}", report.to_json()),
             ReportFormat::Text => out!("{}", report.to_text()),
         }
     }
     let ok = verification.is_valid() && (!args.require_trusted || verification.is_trusted());
     if verification.is_valid() && !ok && !args.quiet {
-        eprintln!("pqx: the signatures are valid, but not every signer is trusted by --trusted-ca/--trusted-thumbprint");
+        eprintln!("pqx: the signatures are valid, but not every signer is trusted by --trusted-ca/--trusted-thumbprint/--trusted-reg");
     }
     Ok(if ok { Exit::Success } else { Exit::NotValid })
 }
@@ -50,7 +54,7 @@ fn verify_p7s(pqx: &Path, p7s: &Path, options: &VerifyOptions) -> Result<Verific
     Ok(verify_detached_file(pqx, p7s, options)?)
 }
 
-fn trust_policy(args: &VerifyArgs) -> Result<TrustPolicy, Failure> {
+pub(super) fn trust_policy(args: &VerifyArgs) -> Result<TrustPolicy, Failure> {
     let mut policy = TrustPolicy::none();
     for path in &args.trusted_ca {
         let bytes = read_bounded(path, MAX_CERTIFICATE_FILE_SIZE)?;
@@ -65,6 +69,11 @@ fn trust_policy(args: &VerifyArgs) -> Result<TrustPolicy, Failure> {
     for t in &args.trusted_thumbprint {
         policy.pin_thumbprint(t)?;
     }
+    for path in &args.trusted_reg {
+        for t in super::audit::registry_list(path)? {
+            policy.pin_thumbprint(&t)?;
+        }
+    }
     for r in &args.revoked {
         policy.revoke(r)?;
     }
@@ -77,11 +86,19 @@ fn trust_policy(args: &VerifyArgs) -> Result<TrustPolicy, Failure> {
             ))
         })?;
     }
-    if args.require_trusted && args.trusted_ca.is_empty() && args.trusted_thumbprint.is_empty() {
+    if args.require_trusted && !has_trust_policy(args) {
         return Err(Failure::new(
             Exit::Usage,
-            "--require-trusted needs --trusted-ca or --trusted-thumbprint",
+            "--require-trusted needs --trusted-ca, --trusted-thumbprint or --trusted-reg",
         ));
     }
     Ok(policy)
+}
+
+/// Whether a trust policy was named: then "trusted" means something, and an audit of several
+/// files requires it.
+pub(super) fn has_trust_policy(args: &VerifyArgs) -> bool {
+    !(args.trusted_ca.is_empty()
+        && args.trusted_thumbprint.is_empty()
+        && args.trusted_reg.is_empty())
 }

@@ -10,12 +10,14 @@ mod chain;
 mod extensions;
 mod name_constraints;
 mod policy;
+pub mod registry_list;
 mod revocation;
 mod status;
 mod thumbprint;
 
 pub use chain::{build_chain, build_chain_for, Chain, ChainElement, TrustSource};
 pub use policy::TrustPolicy;
+pub use registry_list::{parse_registry_list, RegistryList};
 pub use revocation::{apply_revocation, Crl, Revocation, RevocationList};
 pub use status::ChainStatus;
 pub use thumbprint::Thumbprint;

@@ -1,0 +1,200 @@
+//! `pqx verify A.pqx B.pqx DIR/ …`: the audit of many connectors (pqx-core's `audit`), as a
+//! table with a summary line, or as a JSON array of one object per file.
+
+use crate::cli::{ReportFormat, VerifyArgs};
+use crate::failure::{Exit, Failure};
+use pqx_core::audit::{audit, collect, default_threads, FileAudit};
+use pqx_core::bounded_read::read_bounded;
+use pqx_core::text::display_safe;
+use pqx_core::trust::parse_registry_list;
+use pqx_core::verify::VerifyOptions;
+use std::path::Path;
+
+/// Largest `--trusted-reg` file read: 1 MiB holds thousands of thumbprints.
+const MAX_REG_FILE_SIZE: u64 = 1 << 20;
+
+/// The thumbprints of Power BI's trust list in the `.reg` export or `reg query` output at
+/// `path`.
+pub fn registry_list(path: &Path) -> Result<Vec<String>, Failure> {
+    let bytes = read_bounded(path, MAX_REG_FILE_SIZE)?;
+    let list = parse_registry_list(&bytes, &path.display().to_string())?;
+    if list.thumbprints.is_empty() {
+        eprintln!(
+            "pqx: note: {}: Power BI's TrustedCertificateThumbprints list is empty",
+            display_safe(&path.display().to_string())
+        );
+    }
+    Ok(list.thumbprints)
+}
+
+/// Verifies every file under `args.pqx` in parallel; exit 0 only when all verify (and, with
+/// a trust policy, all signers are trusted).
+pub fn run(args: &VerifyArgs, options: &VerifyOptions) -> Result<Exit, Failure> {
+    if args.detached_p7s.is_some() {
+        return Err(Failure::new(
+            Exit::Usage,
+            "--detached-p7s verifies one file: name one .pqx, not several or a folder",
+        ));
+    }
+    let files = collect(&args.pqx)?;
+    if files.is_empty() {
+        // An audit of nothing passing would hide a mistyped share path.
+        let named: Vec<String> = args
+            .pqx
+            .iter()
+            .map(|p| display_safe(&p.display().to_string()).into_owned())
+            .collect();
+        return Err(Failure::new(
+            Exit::Input,
+            format!("no .pqx or .mez file in {}", named.join(", ")),
+        ));
+    }
+    let threads = args.jobs.map_or_else(default_threads, usize::from);
+    let rows = audit(&files, options, threads);
+    let policy = super::verify::has_trust_policy(args);
+    let passes = |r: &FileAudit| r.valid && (!policy || r.trusted);
+    if !args.quiet {
+        match args.report_format(ReportFormat::Text) {
+            ReportFormat::Json => outln!("{}", json(&rows, policy)),
+            ReportFormat::Text => {
+                out!("{}", table(&rows, policy));
+                outln!("{}", summary(&rows, policy));
+            }
+        }
+        for r in rows.iter().filter(|r| r.status == "Error") {
+            eprintln!(
+                "pqx: {}: {}",
+                display_safe(&r.path.display().to_string()),
+                display_safe(r.error.as_deref().unwrap_or_default())
+            );
+        }
+    }
+    Ok(if rows.iter().all(passes) {
+        Exit::Success
+    } else {
+        Exit::NotValid
+    })
+}
+
+/// The common name of a subject (`CN=Contoso Ltd, O=…` → `Contoso Ltd`), or the subject.
+fn common_name(subject: &str) -> &str {
+    subject
+        .split(',')
+        .find_map(|rdn| rdn.trim().strip_prefix("CN="))
+        .unwrap_or(subject)
+}
+
+fn trusted_cell(r: &FileAudit, policy: bool) -> &'static str {
+    match (policy, r.signer.is_some(), r.trusted) {
+        (false, _, _) | (true, false, _) => "-",
+        (true, true, true) => "yes",
+        (true, true, false) => "no",
+    }
+}
+
+/// The table: one row per file, columns as wide as their widest cell.
+fn table(rows: &[FileAudit], policy: bool) -> String {
+    let header = [
+        "FILE",
+        "STATUS",
+        "SIGNER",
+        "SHA-1 THUMBPRINT",
+        "TRUSTED",
+        "EXPIRES",
+    ];
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            [
+                display_safe(&r.path.display().to_string()).into_owned(),
+                r.status.clone(),
+                display_safe(r.signer.as_deref().map_or("-", common_name)).into_owned(),
+                r.thumbprint.clone().unwrap_or_else(|| "-".into()),
+                trusted_cell(r, policy).to_owned(),
+                r.expires
+                    .as_deref()
+                    .and_then(|e| e.get(..10))
+                    .unwrap_or("-")
+                    .to_owned(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |row: &[&str]| {
+        let padded: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        format!("{}\n", padded.join("  ").trim_end())
+    };
+    let mut out = line(&header);
+    for row in &cells {
+        let refs: Vec<&str> = row.iter().map(String::as_str).collect();
+        out.push_str(&line(&refs));
+    }
+    out
+}
+
+/// `12 files: 10 verified, 1 not valid, 1 error; 9 trusted, 1 not trusted`.
+fn summary(rows: &[FileAudit], policy: bool) -> String {
+    let count = |f: &dyn Fn(&FileAudit) -> bool| rows.iter().filter(|r| f(r)).count();
+    let verified = count(&|r| r.valid);
+    let errors = count(&|r| r.status == "Error");
+    let invalid = rows.len() - verified - errors;
+    let plural = if rows.len() == 1 { "" } else { "s" };
+    let mut s = format!(
+        "{} file{plural}: {verified} verified, {invalid} not valid, {errors} error{}",
+        rows.len(),
+        if errors == 1 { "" } else { "s" }
+    );
+    if policy {
+        let trusted = count(&|r| r.valid && r.trusted);
+        s.push_str(&format!(
+            "; {trusted} trusted, {} not trusted",
+            verified - trusted
+        ));
+    }
+    s
+}
+
+/// A JSON array, one object per file: `File`, `SignatureStatus`, `Signer`, `Thumbprint`,
+/// `Trusted` (null without a trust policy), `Expires`, `Error`, and MakePQX's `Report`.
+fn json(rows: &[FileAudit], policy: bool) -> String {
+    let items: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "File": r.path.display().to_string(),
+                "SignatureStatus": r.status,
+                "Signer": r.signer,
+                "Thumbprint": r.thumbprint,
+                "Trusted": if policy { Some(r.valid && r.trusted) } else { None },
+                "Expires": r.expires,
+                "Error": r.error,
+                "Report": r.report,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_name_takes_the_cn_or_keeps_the_subject() {
+        assert_eq!(
+            common_name("CN=Contoso Ltd, O=Contoso, C=US"),
+            "Contoso Ltd"
+        );
+        assert_eq!(common_name("O=Contoso,CN=X"), "X");
+        assert_eq!(common_name("O=Contoso"), "O=Contoso");
+    }
+}
