@@ -6,7 +6,7 @@ use crate::failure::{Exit, Failure};
 use pqx_core::audit::{audit, collect, default_threads, FileAudit};
 use pqx_core::bounded_read::read_bounded;
 use pqx_core::text::display_safe;
-use pqx_core::trust::parse_registry_list;
+use pqx_core::trust::{parse_registry_list, Thumbprint};
 use pqx_core::verify::VerifyOptions;
 use std::path::Path;
 
@@ -15,7 +15,7 @@ const MAX_REG_FILE_SIZE: u64 = 1 << 20;
 
 /// The thumbprints of Power BI's trust list in the `.reg` export or `reg query` output at
 /// `path`.
-pub fn registry_list(path: &Path) -> Result<Vec<String>, Failure> {
+pub fn registry_list(path: &Path) -> Result<Vec<Thumbprint>, Failure> {
     let bytes = read_bounded(path, MAX_REG_FILE_SIZE)?;
     let list = parse_registry_list(&bytes, &path.display().to_string())?;
     if list.thumbprints.is_empty() {

@@ -71,7 +71,7 @@ pub(super) fn trust_policy(args: &VerifyArgs) -> Result<TrustPolicy, Failure> {
     }
     for path in &args.trusted_reg {
         for t in super::audit::registry_list(path)? {
-            policy.pin_thumbprint(&t)?;
+            policy.pin(t);
         }
     }
     for r in &args.revoked {

@@ -18,7 +18,7 @@
 //! Windows' invisible marks); an entry that is not a thumbprint is an error naming it, since
 //! silently dropping it would report a connector as untrusted for a reason nobody sees.
 
-use super::policy::normalize_thumbprint;
+use super::Thumbprint;
 use crate::{Error, Result};
 
 /// The registry value Power BI reads its trusted signers from.
@@ -33,7 +33,7 @@ pub struct RegistryList {
     /// The key the value was found under, as written in the file.
     pub key: String,
     /// The thumbprints.
-    pub thumbprints: Vec<String>,
+    pub thumbprints: Vec<Thumbprint>,
 }
 
 /// Reads the trusted-thumbprint list from the bytes of a `.reg` export or of `reg query`
@@ -53,9 +53,9 @@ pub fn parse_registry_list(bytes: &[u8], what: &str) -> Result<RegistryList> {
              (expected a .reg export or `reg query` output)"
         )));
     };
-    let mut thumbprints: Vec<String> = Vec::new();
+    let mut thumbprints: Vec<Thumbprint> = Vec::new();
     for entry in entries.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
-        let t = normalize_thumbprint(entry).map_err(|_| {
+        let t = Thumbprint::parse(entry).map_err(|_| {
             Error::InvalidArgument(format!(
                 "{what}: {TRUSTED_VALUE} holds {entry:?}, which is not a certificate thumbprint"
             ))
@@ -286,7 +286,13 @@ mod tests {
             hex7(&[A, &B.to_lowercase()])
         )));
         let list = parse_registry_list(&file, "export.reg").unwrap();
-        assert_eq!(list.thumbprints, [A, B]);
+        assert_eq!(
+            list.thumbprints
+                .iter()
+                .map(Thumbprint::as_str)
+                .collect::<Vec<_>>(),
+            [A, B]
+        );
         assert!(list.key.ends_with("Power BI Desktop"));
     }
 
@@ -299,7 +305,10 @@ mod tests {
         assert_eq!(
             parse_registry_list(single.as_bytes(), "a.reg")
                 .unwrap()
-                .thumbprints,
+                .thumbprints
+                .iter()
+                .map(Thumbprint::as_str)
+                .collect::<Vec<_>>(),
             [A]
         );
         let deleted = reg_export("-");
@@ -323,7 +332,10 @@ mod tests {
         assert_eq!(
             parse_registry_list(file.as_bytes(), "a.reg")
                 .unwrap()
-                .thumbprints,
+                .thumbprints
+                .iter()
+                .map(Thumbprint::as_str)
+                .collect::<Vec<_>>(),
             [A, B]
         );
     }
@@ -353,13 +365,19 @@ mod tests {
         assert_eq!(
             parse_registry_list(out.as_bytes(), "q.txt")
                 .unwrap()
-                .thumbprints,
+                .thumbprints
+                .iter()
+                .map(Thumbprint::as_str)
+                .collect::<Vec<_>>(),
             [A, B]
         );
         assert_eq!(
             parse_registry_list(&utf16le_with_bom(&out), "q.txt")
                 .unwrap()
-                .thumbprints,
+                .thumbprints
+                .iter()
+                .map(Thumbprint::as_str)
+                .collect::<Vec<_>>(),
             [A, B]
         );
         let empty = "HKEY_LOCAL_MACHINE\\Software\\Policies\\Microsoft\\Power BI Desktop\n    TrustedCertificateThumbprints    REG_MULTI_SZ\n";
