@@ -8,6 +8,7 @@ mod overlap;
 mod pack;
 mod sign;
 mod thumbprint;
+mod trust;
 mod unpack;
 mod verify;
 
@@ -25,6 +26,7 @@ pub fn run(command: &Command) -> Result<Exit, Failure> {
         Command::Unpack(a) => unpack::run(a),
         Command::Thumbprint(a) => thumbprint::run(a),
         Command::Check(a) => check::run(a),
+        Command::Trust(a) => trust::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Completions(a) => generate::completions(a),
         Command::Manpage(a) => generate::manpage(a),

@@ -39,7 +39,7 @@ pub fn run(args: &VerifyArgs) -> Result<Exit, Failure> {
     }
     let ok = verification.is_valid() && (!args.require_trusted || verification.is_trusted());
     if verification.is_valid() && !ok && !args.quiet {
-        eprintln!("pqx: the signatures are valid, but not every signer is trusted by --trusted-ca/--trusted-thumbprint");
+        eprintln!("pqx: the signatures are valid, but not every signer is trusted by --trusted-ca/--trusted-thumbprint/--trusted-registry");
     }
     Ok(if ok { Exit::Success } else { Exit::NotValid })
 }
@@ -65,6 +65,14 @@ fn trust_policy(args: &VerifyArgs) -> Result<TrustPolicy, Failure> {
     for t in &args.trusted_thumbprint {
         policy.pin_thumbprint(t)?;
     }
+    if args.trusted_registry {
+        for entry in registry_list()? {
+            // Power BI skips what is not a thumbprint; so does pqx, saying so.
+            if policy.pin_thumbprint(&entry).is_err() {
+                eprintln!("pqx: warning: ignoring {entry:?} in the registry's trusted list: not a thumbprint");
+            }
+        }
+    }
     for r in &args.revoked {
         policy.revoke(r)?;
     }
@@ -77,11 +85,27 @@ fn trust_policy(args: &VerifyArgs) -> Result<TrustPolicy, Failure> {
             ))
         })?;
     }
-    if args.require_trusted && args.trusted_ca.is_empty() && args.trusted_thumbprint.is_empty() {
+    if args.require_trusted
+        && args.trusted_ca.is_empty()
+        && args.trusted_thumbprint.is_empty()
+        && !args.trusted_registry
+    {
         return Err(Failure::new(
             Exit::Usage,
-            "--require-trusted needs --trusted-ca or --trusted-thumbprint",
+            "--require-trusted needs --trusted-ca, --trusted-thumbprint or --trusted-registry",
         ));
     }
     Ok(policy)
+}
+
+/// The machine's trusted-thumbprint list (`--trusted-registry`); a usage error off Windows.
+fn registry_list() -> Result<Vec<String>, Failure> {
+    if cfg!(not(windows)) {
+        return Err(Failure::new(
+            Exit::Usage,
+            "--trusted-registry reads the Windows registry; this is not Windows",
+        )
+        .hint("give the thumbprints with --trusted-thumbprint HEX instead"));
+    }
+    super::trust::read()
 }

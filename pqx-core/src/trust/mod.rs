@@ -14,6 +14,6 @@ mod revocation;
 mod status;
 
 pub use chain::{build_chain, build_chain_for, Chain, ChainElement, TrustSource};
-pub use policy::TrustPolicy;
+pub use policy::{normalize_thumbprint, TrustPolicy};
 pub use revocation::{apply_revocation, Crl, Revocation, RevocationList};
 pub use status::ChainStatus;

@@ -125,8 +125,12 @@ impl TrustPolicy {
     }
 }
 
-/// Upper-case hex without separators; 40 or 64 digits.
-pub(crate) fn normalize_thumbprint(hex: &str) -> Result<String> {
+/// A thumbprint as pqx compares them: upper-case hex without separators, 40 digits (SHA-1)
+/// or 64 (SHA-256). Case, spaces, colons and the invisible marks Windows' certificate dialog
+/// copies are dropped, so that every front end (the CLI's registry list, `--trusted-thumbprint`)
+/// matches a thumbprint however the user copied it; anything else is
+/// [`Error::InvalidArgument`].
+pub fn normalize_thumbprint(hex: &str) -> Result<String> {
     let t: String = hex
         .chars()
         .filter(|c| !matches!(c, ' ' | ':' | '\t' | '\u{200e}' | '\u{200f}' | '\u{feff}'))
