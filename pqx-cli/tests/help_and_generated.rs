@@ -9,7 +9,7 @@ use common::*;
 use predicates::prelude::*;
 use std::path::PathBuf;
 
-const COMMANDS: [&str; 11] = [
+const COMMANDS: [&str; 12] = [
     "",
     "pack",
     "sign",
@@ -18,6 +18,7 @@ const COMMANDS: [&str; 11] = [
     "unpack",
     "thumbprint",
     "check",
+    "trust",
     "demo",
     "completions",
     "manpage",
