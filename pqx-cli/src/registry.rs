@@ -11,6 +11,7 @@
 use pqx_core::trust::normalize_thumbprint;
 
 /// The policy key, under `HKEY_LOCAL_MACHINE`.
+#[cfg(windows)]
 pub const SUBKEY: &str = r"SOFTWARE\Policies\Microsoft\Power BI Desktop";
 /// The key as `reg.exe` names it.
 pub const REG_EXE_KEY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Power BI Desktop";
@@ -47,6 +48,7 @@ pub fn without(list: &[String], thumbprint: &str) -> Option<Vec<String>> {
 
 /// The entries of a REG_MULTI_SZ as read: an empty value reads as one empty string, and
 /// blank entries mean nothing to Power BI.
+#[cfg(any(windows, test))]
 fn entries(raw: Vec<String>) -> Vec<String> {
     raw.into_iter().filter(|e| !e.trim().is_empty()).collect()
 }
