@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of pqx: formatting and lints, the Rust test suites (unit, integration, doc),
 # interop against independent XML-DSig implementations (Python lxml/cryptography, xmlsec1,
-# Apache POI), the C ABI (C under valgrind, C# under mono), and the wasm API (Node + Chromium).
+# Apache POI), the C ABI (C under valgrind, C# under mono), pqx.exe and pqx.dll cross-built for
+# Windows and run under wine, and the wasm API (Node + Chromium).
 # Installs what it needs, idempotently and quietly. Usage: ./test.sh [--quick]
 #   --quick: Rust suites only (no interop, FFI or browser tests).
 set -uo pipefail
@@ -41,6 +42,7 @@ if [[ $quick -eq 0 ]]; then
   step "build pqx" cargo test --workspace --no-run --quiet
   step "interop (lxml, xmlsec1, Apache POI)" tests/interop/run_interop.sh target/debug/pqx
   [[ -x bindings/run_ffi_tests.sh ]] && step "C ABI (C + valgrind, C# + mono)" bindings/run_ffi_tests.sh
+  [[ -x tests/windows/run.sh ]] && step "Windows: pqx.exe and pqx.dll under wine" tests/windows/run.sh
   [[ -x bindings/web/test.sh ]] && step "wasm (Node + Chromium)" bindings/web/test.sh
   [[ -x benches/smoke.sh ]] && step "bench smoke run" benches/smoke.sh
   [[ -x fuzz/ci.sh ]] && step "fuzz targets (short runs)" env FUZZ_SECONDS="${FUZZ_SECONDS:-5}" fuzz/ci.sh

@@ -90,6 +90,11 @@ pub enum Command {
     Thumbprint(ThumbprintArgs),
     /// Check a connector against the Power Query certification rules
     Check(CheckArgs),
+    /// List, add or remove the signer thumbprints Power BI Desktop trusts on this machine (Windows registry)
+    #[command(
+        after_help = "The list is TrustedCertificateThumbprints (REG_MULTI_SZ) under                       HKLM\\SOFTWARE\\Policies\\Microsoft\\Power BI Desktop. add and remove need                       administrator rights. On other OSes these commands print what to run on Windows."
+    )]
+    Trust(TrustArgs),
     /// Pack, sign and verify the built-in HelloWorld connector with a throwaway test PKI
     Demo(DemoArgs),
     /// Print a shell completion script
@@ -364,9 +369,49 @@ pub struct VerifyArgs {
     /// Apply this certificate revocation list, PEM or DER (repeatable)
     #[arg(long, value_name = "CRL")]
     pub crl: Vec<PathBuf>,
+    /// Trust the thumbprints Power BI Desktop trusts on this machine (Windows registry: pqx trust list)
+    #[arg(long)]
+    pub trusted_registry: bool,
     /// Verify this detached CMS signature (.p7s) of the file instead of its embedded signatures
     #[arg(long, value_name = "P7S")]
     pub detached_p7s: Option<PathBuf>,
+}
+
+/// `pqx trust`.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// What to do with the list.
+    #[command(subcommand)]
+    pub command: TrustCommand,
+}
+
+/// The `pqx trust` commands.
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Print the trusted thumbprints, each with the Custom Connectors it signs
+    List(TrustListArgs),
+    /// Trust the signers of a .pqx, a certificate, a .pfx, or a thumbprint (keeps the others)
+    Add(TrustTargetArgs),
+    /// Stop trusting the signers of a .pqx, a certificate, a .pfx, or a thumbprint
+    Remove(TrustTargetArgs),
+}
+
+/// `pqx trust list`.
+#[derive(Debug, Args)]
+pub struct TrustListArgs {
+    /// The folder of connectors to match (default: Documents\Power BI Desktop\Custom Connectors)
+    #[arg(long, value_name = "DIR")]
+    pub connectors: Option<PathBuf>,
+}
+
+/// `pqx trust add|remove`.
+#[derive(Debug, Args)]
+pub struct TrustTargetArgs {
+    /// A signed .pqx, a certificate (.pem/.crt/.der/.cer), a .pfx/.p12, or a SHA-1 thumbprint
+    #[arg(value_name = "PQX|CERT|THUMBPRINT")]
+    pub target: String,
+    #[command(flatten)]
+    pub password: PasswordArgs,
 }
 
 /// `pqx inspect`.

@@ -11,7 +11,9 @@
 //! before the signal or will not happen.
 //!
 //! SIGKILL cannot be caught: after `kill -9` a temporary file may remain (never a partial
-//! target). On Windows nothing is installed yet: Ctrl+C ends the process as before.
+//! target). On Windows a console control handler (the `ctrlc` crate, which runs it on a
+//! thread of its own) does the same for Ctrl+C and Ctrl+Break, then exits with the status
+//! Windows gives a process ended by Ctrl+C (`STATUS_CONTROL_C_EXIT`).
 
 /// Starts the signal thread (on Unix).
 #[cfg(unix)]
@@ -35,6 +37,19 @@ pub fn install() {
     drop(spawned);
 }
 
-/// Nothing yet outside Unix (see the module documentation).
-#[cfg(not(unix))]
+/// Installs the console control handler (on Windows).
+#[cfg(windows)]
+pub fn install() {
+    /// What `cmd.exe` reports for a program ended by Ctrl+C (0xC000013A).
+    const STATUS_CONTROL_C_EXIT: u32 = 0xC000_013A;
+    // Without the handler pqx still works; it only leaves the temporary file on an interrupt.
+    let _ = ctrlc::set_handler(|| {
+        // Held until the process ends: no temporary file is renamed meanwhile.
+        let _held = pqx_core::atomic::remove_temporary_files();
+        std::process::exit(STATUS_CONTROL_C_EXIT as i32);
+    });
+}
+
+/// Nothing elsewhere (see the module documentation).
+#[cfg(not(any(unix, windows)))]
 pub fn install() {}

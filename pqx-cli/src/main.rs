@@ -18,6 +18,7 @@ mod interrupt;
 mod password;
 mod paths;
 mod progress;
+mod registry;
 mod signer;
 mod two_step;
 

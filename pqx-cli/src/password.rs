@@ -70,16 +70,27 @@ pub fn explicit(args: &PasswordArgs) -> Result<Option<(String, Source)>, Failure
                     format!("{}: the password file is not UTF-8", path.display()),
                 )
             })?;
-            line = text.lines().next().unwrap_or_default().to_owned();
+            line = text;
         }
         return Ok(Some((
-            line.trim_end_matches(['\r', '\n']).to_owned(),
+            first_line(&line).to_owned(),
             Source::File(path.clone()),
         )));
     }
     Ok(std::env::var(PASSWORD_ENV)
         .ok()
         .map(|p| (p, Source::Environment)))
+}
+
+/// The password in the first line of a password file: without its line ending (LF or CRLF)
+/// and without the UTF-8 byte order mark Windows Notepad writes at the start of a file (it
+/// would otherwise become the password's first character).
+fn first_line(text: &str) -> &str {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(['\r', '\n'])
 }
 
 /// A wrong password from `source` for `what`: says which source, and how to give another.
@@ -126,5 +137,20 @@ pub fn with_password<T>(
             attempt(&typed).map_err(|e| wrong_password(e, what, &Source::Prompt))
         }
         other => other.map_err(Failure::from),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_line;
+
+    #[test]
+    fn password_file_drops_crlf_and_notepads_byte_order_mark() {
+        assert_eq!(first_line("\u{feff}s3cret\r\nsecond line\r\n"), "s3cret");
+        assert_eq!(first_line("s3cret\n"), "s3cret");
+        assert_eq!(first_line("s3cret\r\n"), "s3cret");
+        assert_eq!(first_line("\u{feff}"), "");
+        // Only a leading mark is Notepad's; one inside is part of the password.
+        assert_eq!(first_line("a\u{feff}b"), "a\u{feff}b");
     }
 }

@@ -9,7 +9,7 @@ use common::*;
 use predicates::prelude::*;
 use std::path::PathBuf;
 
-const COMMANDS: [&str; 12] = [
+const COMMANDS: [&str; 13] = [
     "",
     "pack",
     "build",
@@ -19,6 +19,7 @@ const COMMANDS: [&str; 12] = [
     "unpack",
     "thumbprint",
     "check",
+    "trust",
     "demo",
     "completions",
     "manpage",

@@ -287,3 +287,56 @@ fn inspect_and_verify_text_escape_control_and_bidi_characters_from_the_package()
         "{names:?}"
     );
 }
+
+#[cfg(not(windows))]
+#[test]
+fn trust_add_off_windows_prints_the_reg_file_and_reg_add_line_instead() {
+    let f = fixture();
+    let t = f.thumbprint();
+    let reg_hex: Vec<String> = t
+        .encode_utf16()
+        .chain([0, 0])
+        .flat_map(u16::to_le_bytes)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    pqx()
+        .args(["trust", "add"])
+        .arg(f.leaf_pem())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "\"TrustedCertificateThumbprints\"=hex(7):{}",
+            reg_hex.join(",")
+        )))
+        .stderr(predicate::str::contains("this is not Windows"))
+        .stderr(predicate::str::contains(format!(
+            "reg add \"HKLM\\SOFTWARE\\Policies\\Microsoft\\Power BI Desktop\" /v TrustedCertificateThumbprints /t REG_MULTI_SZ /d \"{t}\" /f"
+        )));
+    pqx()
+        .args(["trust", "list"])
+        .assert()
+        .success()
+        .stdout("reg query \"HKLM\\SOFTWARE\\Policies\\Microsoft\\Power BI Desktop\" /v TrustedCertificateThumbprints\n");
+    pqx()
+        .args(["trust", "remove", "not-a-thumbprint"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "neither a file nor a certificate thumbprint",
+        ));
+}
+
+#[cfg(not(windows))]
+#[test]
+fn verify_trusted_registry_off_windows_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let signed = signed_sample(dir.path(), "s");
+    pqx()
+        .args(["verify", "-q", "--require-trusted", "--trusted-registry"])
+        .arg(&signed)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--trusted-registry reads the Windows registry",
+        ));
+}

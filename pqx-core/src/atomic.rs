@@ -139,11 +139,64 @@ impl AtomicFile {
             ));
         }
         files.retain(|p| p != &tmp);
-        std::fs::rename(&tmp, &target).map_err(|e| {
+        replace(&tmp, &target).map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
             Error::io(&shown, e)
         })
     }
+}
+
+/// Renames `tmp` over `target`. Unix replaces a file whatever holds it open; Windows refuses
+/// while another process has it open without delete sharing (Power BI Desktop keeps the
+/// connectors it loaded open), so there the rename is retried for about two seconds, then
+/// fails saying why; the caller then removes `tmp`, and `target` is untouched.
+#[cfg(not(windows))]
+fn replace(tmp: &Path, target: &Path) -> std::io::Result<()> {
+    std::fs::rename(tmp, target)
+}
+
+/// See the Unix version: retries while another process holds `target` open.
+#[cfg(windows)]
+fn replace(tmp: &Path, target: &Path) -> std::io::Result<()> {
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + REPLACE_PATIENCE;
+    let mut pause = Duration::from_millis(10);
+    loop {
+        match std::fs::rename(tmp, target) {
+            Err(e) if held_open(&e) && Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            Err(e) if held_open(&e) => {
+                return Err(std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "{e}: another program has the file open (Power BI Desktop?); close it \
+                         and try again (the file is unchanged)"
+                    ),
+                ))
+            }
+            other => return other,
+        }
+    }
+}
+
+/// How long a replace waits for another process to close the target (Windows).
+#[cfg(windows)]
+const REPLACE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether a failed rename means another process has the target open: a sharing or lock
+/// violation, or "access denied", which is what replacing an open file gives (a read-only
+/// target was refused up front by [`check_writable`]).
+#[cfg(windows)]
+fn held_open(e: &std::io::Error) -> bool {
+    const ERROR_ACCESS_DENIED: i32 = 5;
+    const ERROR_SHARING_VIOLATION: i32 = 32;
+    const ERROR_LOCK_VIOLATION: i32 = 33;
+    matches!(
+        e.raw_os_error(),
+        Some(ERROR_ACCESS_DENIED | ERROR_SHARING_VIOLATION | ERROR_LOCK_VIOLATION)
+    )
 }
 
 /// Writes `path` atomically: `write` receives a buffered temporary file in the same folder;

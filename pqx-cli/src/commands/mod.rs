@@ -10,6 +10,7 @@ mod overlap;
 mod pack;
 mod sign;
 mod thumbprint;
+mod trust;
 mod unpack;
 mod verify;
 
@@ -28,6 +29,7 @@ pub fn run(command: &Command) -> Result<Exit, Failure> {
         Command::Unpack(a) => unpack::run(a),
         Command::Thumbprint(a) => thumbprint::run(a),
         Command::Check(a) => check::run(a),
+        Command::Trust(a) => trust::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Completions(a) => generate::completions(a),
         Command::Manpage(a) => generate::manpage(a),

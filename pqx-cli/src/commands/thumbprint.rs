@@ -23,35 +23,7 @@ pub const TRUSTED_VALUE: &str = "TrustedCertificateThumbprints";
 
 /// Runs `pqx thumbprint`.
 pub fn run(args: &ThumbprintArgs) -> Result<Exit, Failure> {
-    let what = display_name(&args.file);
-    let extension = args
-        .file
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    let is_pfx = matches!(extension.as_deref(), Some("pfx" | "p12"));
-    // A package is streamed by verify; anything else is a small file, read only when it is
-    // within its limit.
-    let certificates = if starts_like_zip(&args.file)? {
-        signers(&args.file, &what)?
-    } else if is_pfx {
-        let bytes = read_bounded(&args.file, MAX_KEY_FILE_SIZE)?;
-        let key = with_password(&args.password, &what, |p| {
-            SigningKey::from_pkcs12(&bytes, p, &what)
-        })?;
-        vec![key.certificate().clone()]
-    } else {
-        let bytes = read_bounded(&args.file, MAX_CERTIFICATE_FILE_SIZE)?;
-        let all = Certificate::from_bytes_auto(&bytes).map_err(|e| {
-            Failure::from(e).hint(format!(
-                "{what}: expected a certificate (.pem, .crt, .der, .cer), a .pfx or a signed .pqx"
-            ))
-        })?;
-        vec![signer_of(all)?]
-    };
-    let thumbprints: Vec<String> = certificates
-        .iter()
-        .map(Certificate::thumbprint_sha1)
-        .collect();
+    let thumbprints = thumbprints_of(&args.file, &args.password)?;
     if args.reg {
         out!("{}", reg_file(&thumbprints));
     } else {
@@ -60,6 +32,42 @@ pub fn run(args: &ThumbprintArgs) -> Result<Exit, Failure> {
         }
     }
     Ok(Exit::Success)
+}
+
+/// The SHA-1 thumbprints of the signers in `file`: a signed package's (one per signer), a
+/// `.pfx`'s (opened with `password`) or a certificate file's signer.
+pub fn thumbprints_of(
+    file: &std::path::Path,
+    password: &crate::cli::PasswordArgs,
+) -> Result<Vec<String>, Failure> {
+    let what = display_name(file);
+    let extension = file
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let is_pfx = matches!(extension.as_deref(), Some("pfx" | "p12"));
+    // A package is streamed by verify; anything else is a small file, read only when it is
+    // within its limit.
+    let certificates = if starts_like_zip(file)? {
+        signers(file, &what)?
+    } else if is_pfx {
+        let bytes = read_bounded(file, MAX_KEY_FILE_SIZE)?;
+        let key = with_password(password, &what, |p| {
+            SigningKey::from_pkcs12(&bytes, p, &what)
+        })?;
+        vec![key.certificate().clone()]
+    } else {
+        let bytes = read_bounded(file, MAX_CERTIFICATE_FILE_SIZE)?;
+        let all = Certificate::from_bytes_auto(&bytes).map_err(|e| {
+            Failure::from(e).hint(format!(
+                "{what}: expected a certificate (.pem, .crt, .der, .cer), a .pfx or a signed .pqx"
+            ))
+        })?;
+        vec![signer_of(all)?]
+    };
+    Ok(certificates
+        .iter()
+        .map(Certificate::thumbprint_sha1)
+        .collect())
 }
 
 /// Whether the file at `path` starts with a ZIP local header (a `.pqx`), reading 4 bytes.

@@ -43,7 +43,7 @@ pub fn run(args: &VerifyArgs) -> Result<Exit, Failure> {
     }
     let ok = verification.is_valid() && (!args.require_trusted || verification.is_trusted());
     if verification.is_valid() && !ok && !args.quiet {
-        eprintln!("pqx: the signatures are valid, but not every signer is trusted by --trusted-ca/--trusted-thumbprint/--trusted-reg");
+        eprintln!("pqx: the signatures are valid, but not every signer is trusted by --trusted-ca/--trusted-thumbprint/--trusted-reg/--trusted-registry");
     }
     Ok(if ok { Exit::Success } else { Exit::NotValid })
 }
@@ -74,6 +74,14 @@ pub(super) fn trust_policy(args: &VerifyArgs) -> Result<TrustPolicy, Failure> {
             policy.pin(t);
         }
     }
+    if args.trusted_registry {
+        for entry in registry_list()? {
+            // Power BI skips what is not a thumbprint; so does pqx, saying so.
+            if policy.pin_thumbprint(&entry).is_err() {
+                eprintln!("pqx: warning: ignoring {entry:?} in the registry's trusted list: not a thumbprint");
+            }
+        }
+    }
     for r in &args.revoked {
         policy.revoke(r)?;
     }
@@ -89,7 +97,7 @@ pub(super) fn trust_policy(args: &VerifyArgs) -> Result<TrustPolicy, Failure> {
     if args.require_trusted && !has_trust_policy(args) {
         return Err(Failure::new(
             Exit::Usage,
-            "--require-trusted needs --trusted-ca, --trusted-thumbprint or --trusted-reg",
+            "--require-trusted needs --trusted-ca, --trusted-thumbprint, --trusted-reg or --trusted-registry",
         ));
     }
     Ok(policy)
@@ -100,5 +108,18 @@ pub(super) fn trust_policy(args: &VerifyArgs) -> Result<TrustPolicy, Failure> {
 pub(super) fn has_trust_policy(args: &VerifyArgs) -> bool {
     !(args.trusted_ca.is_empty()
         && args.trusted_thumbprint.is_empty()
-        && args.trusted_reg.is_empty())
+        && args.trusted_reg.is_empty()
+        && !args.trusted_registry)
+}
+
+/// The machine's trusted-thumbprint list (`--trusted-registry`); a usage error off Windows.
+fn registry_list() -> Result<Vec<String>, Failure> {
+    if cfg!(not(windows)) {
+        return Err(Failure::new(
+            Exit::Usage,
+            "--trusted-registry reads the Windows registry; this is not Windows",
+        )
+        .hint("give the thumbprints with --trusted-thumbprint HEX instead"));
+    }
+    super::trust::read()
 }
