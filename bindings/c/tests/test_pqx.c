@@ -717,7 +717,16 @@ static int callback_signer(const char *leaf_der, struct cb_state *st, uint32_t k
     return ok;
 }
 
+/* A test that cannot run here returns SKIP (with its reason printed) rather than passing. */
+#define SKIP (-1)
+
 static int test_callback_signer_signs_with_openssl(void) {
+#ifdef _WIN32
+    /* Under wine, system() runs cmd.exe, which cannot start the Linux openssl: the callback
+     * path itself is covered by the other callback tests here and by this one on Linux. */
+    printf("  skipped: needs openssl through system(), which the Windows build under wine lacks\n");
+    return SKIP;
+#endif
     struct cb_state st = {CB_OPENSSL, 0, -1, 0};
     pqx_signer *signer = NULL, *loaded = NULL;
     pqx_package *pkg = NULL, *signed_pkg = NULL, *twice = NULL;
@@ -881,7 +890,7 @@ static const struct test TESTS[] = {
 };
 
 int main(int argc, char **argv) {
-    int passed = 0, failed = 0;
+    int passed = 0, failed = 0, skipped = 0;
     if (argc != 2) {
         fprintf(stderr, "usage: %s FIXTURE_DIR\n", argv[0]);
         return 2;
@@ -889,10 +898,11 @@ int main(int argc, char **argv) {
     fixtures = argv[1];
     for (size_t i = 0; i < sizeof TESTS / sizeof TESTS[0]; i++) {
         int ok = TESTS[i].fn();
-        printf("%s - %s\n", ok ? "ok  " : "FAIL", TESTS[i].name);
+        printf("%s - %s\n", ok == SKIP ? "skip" : ok ? "ok  " : "FAIL", TESTS[i].name);
         fflush(stdout);
-        if (ok) passed++; else failed++;
+        if (ok == SKIP) skipped++; else if (ok) passed++; else failed++;
     }
+    if (skipped) printf("%d skipped\n", skipped);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
