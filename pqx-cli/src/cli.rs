@@ -107,7 +107,7 @@ pub struct KeyArgs {
         conflicts_with = "key"
     )]
     pub certificate: Option<PathBuf>,
-    /// Private key (PEM or DER: PKCS#8, encrypted PKCS#8 or PKCS#1), instead of a .pfx
+    /// Private key (PEM or DER: PKCS#8, encrypted PKCS#8 or PKCS#1), instead of a .pfx; for sign also a pkcs11: URI of a key in a token (with --pkcs11-module)
     #[arg(long, value_name = "KEY")]
     pub key: Option<PathBuf>,
     /// PEM certificate chain for --key (signer first or in any order; default: the certificates in the --key file) or for sign --sign-command
@@ -209,6 +209,19 @@ pub struct SignArgs {
     pub options: SignOptionsArgs,
     #[command(flatten)]
     pub external: ExternalSignerArgs,
+    #[command(flatten)]
+    pub pkcs11: Pkcs11Args,
+}
+
+/// `pqx sign --key 'pkcs11:…'`: a key inside a PKCS#11 token or HSM (docs/SIGNING.md).
+#[derive(Debug, Args)]
+pub struct Pkcs11Args {
+    /// PKCS#11 module (.so/.dll) of the token for a --key 'pkcs11:token=…;object=…' URI (RFC 7512)
+    #[arg(long, value_name = "PATH", requires = "key")]
+    pub pkcs11_module: Option<PathBuf>,
+    /// Read the token PIN from the first line of FILE (- reads standard input); or set PQX_PIN
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub pin_file: Option<PathBuf>,
 }
 
 /// `pqx sign --sign-command`: a key that never leaves its KMS or token (docs/SIGNING.md).
