@@ -107,9 +107,11 @@ impl Pkcs11Uri {
                 "cert" => ObjectType::Cert,
                 "secret-key" => ObjectType::SecretKey,
                 "data" => ObjectType::Data,
-                other => return Err(Pkcs11Error::Uri(format!(
+                other => {
+                    return Err(Pkcs11Error::Uri(format!(
                     "type={other:?}: RFC 7512 types are private, public, cert, secret-key and data"
-                ))),
+                )))
+                }
             };
             return set_once(&mut self.object_type, name, t);
         }
