@@ -88,6 +88,11 @@ pub enum Command {
     Thumbprint(ThumbprintArgs),
     /// Check a connector against the Power Query certification rules
     Check(CheckArgs),
+    /// List the tokens, keys and certificates of a PKCS#11 module, with the URI for --key
+    #[command(
+        after_help = "Example: pqx keys list --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin-file pin.txt"
+    )]
+    Keys(KeysArgs),
     /// Pack, sign and verify the built-in HelloWorld connector with a throwaway test PKI
     Demo(DemoArgs),
     /// Print a shell completion script
@@ -211,6 +216,28 @@ pub struct SignArgs {
     pub external: ExternalSignerArgs,
     #[command(flatten)]
     pub pkcs11: Pkcs11Args,
+}
+
+/// `pqx keys`.
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: KeysCommand,
+}
+
+/// `pqx keys` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Show slots/tokens, keys (type, bits, label, id) and certificates (subject, thumbprint), each with its pkcs11: URI
+    List {
+        /// PKCS#11 module (.so/.dll) of the token
+        #[arg(long, value_name = "PATH", required = true)]
+        pkcs11_module: PathBuf,
+        /// Log in with the PIN in the first line of FILE (or set PQX_PIN) to see private keys
+        #[arg(long, value_name = "FILE")]
+        pin_file: Option<PathBuf>,
+    },
 }
 
 /// `pqx sign --key 'pkcs11:…'`: a key inside a PKCS#11 token or HSM (docs/SIGNING.md).

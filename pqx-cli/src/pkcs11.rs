@@ -57,6 +57,63 @@ fn key_problem(e: pqx_core::Error) -> Failure {
     }
 }
 
+/// `pqx keys list`: every token of the module, its keys and certificates with their URIs
+/// (logged in when a PIN is given by --pin-file or PQX_PIN).
+pub fn list(module_path: &Path, pin_file: Option<&Path>) -> Result<Exit, Failure> {
+    let module = Module::load(module_path).map_err(failure)?;
+    let pin = match pin_file {
+        Some(p) => Some(first_line(p)?),
+        None => std::env::var(PIN_ENV).ok(),
+    };
+    let tokens = module.tokens().map_err(failure)?;
+    if tokens.is_empty() {
+        println!("no token in {}", module.path());
+    }
+    for token in &tokens {
+        println!(
+            "slot {} token {:?} ({} {}, serial {})",
+            token.slot_id(),
+            token.label,
+            token.manufacturer,
+            token.model,
+            token.serial
+        );
+        let pin = if token.needs_pin() {
+            pin.as_deref()
+        } else {
+            None
+        };
+        let listing = match pqx_pkcs11::list_token(&module, token, pin) {
+            Ok(l) => l,
+            Err(e) => {
+                println!("  cannot list: {e}");
+                continue;
+            }
+        };
+        if !listing.logged_in && token.login_required {
+            println!("  (not logged in: private keys are shown by their public keys; give --pin-file or PQX_PIN)");
+        }
+        for k in &listing.keys {
+            let bits = k.bits.map(|b| format!(" {b} bits")).unwrap_or_default();
+            println!(
+                "  key  {}{bits} label {:?} id {}  {}",
+                k.key_type, k.label, k.id, k.uri
+            );
+        }
+        for c in &listing.certificates {
+            println!(
+                "  cert {} sha1 {} label {:?} id {}  {}",
+                c.subject,
+                c.thumbprint.as_deref().unwrap_or("-"),
+                c.label,
+                c.id,
+                c.uri
+            );
+        }
+    }
+    Ok(Exit::Success)
+}
+
 /// The PIN for `token`, or `None` when it needs none (or has its own PIN pad).
 fn pin(args: &Pkcs11Args, uri: &Pkcs11Uri, token: &TokenSlot) -> Result<Option<String>, Failure> {
     if let Some(path) = &args.pin_file {

@@ -336,3 +336,38 @@ fn a_module_that_is_not_a_pkcs11_library_is_an_input_error() {
     );
     assert_eq!(std::fs::read(&p).unwrap(), before);
 }
+
+#[test]
+fn keys_list_prints_a_uri_that_signs() {
+    let Some(h) = hsm() else { return };
+    let out = pqx()
+        .env("SOFTHSM2_CONF", &h.conf)
+        .env_remove("PQX_PIN")
+        .args(["keys", "list", "--pkcs11-module"])
+        .arg(&h.module)
+        .arg("--pin-file")
+        .arg(h.pin_file())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.contains("token \"pqx-test\""), "{text}");
+    assert!(
+        text.contains("key  EC 256 bits label \"ec\" id 03"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cert CN=\"pqx PKCS#11 test signer\" sha1 "),
+        "{text}"
+    );
+    let uri = "pkcs11:token=pqx-test;object=signer;id=%01;type=private";
+    assert!(
+        text.contains(&format!("key  RSA 2048 bits label \"signer\" id 01  {uri}")),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (p, _) = sample(dir.path());
+    h.sign(&p, uri).env("PQX_PIN", PIN).assert().success();
+}
