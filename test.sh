@@ -33,6 +33,9 @@ quick=0
 step "format" cargo fmt --all -- --check
 step "clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "python test deps" tests/interop/install_deps.sh
+step "PKCS#11 test deps (softhsm2, opensc)" tests/pkcs11/install_deps.sh
+# The PKCS#11 tests fail instead of skipping when SoftHSM2 is missing.
+export PQX_REQUIRE_SOFTHSM=1
 step "rust tests" cargo test --workspace --quiet
 step "pqx-core packages" cargo package -p pqx-core --quiet --allow-dirty --no-verify
 

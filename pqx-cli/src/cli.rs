@@ -95,6 +95,11 @@ pub enum Command {
         after_help = "The list is TrustedCertificateThumbprints (REG_MULTI_SZ) under                       HKLM\\SOFTWARE\\Policies\\Microsoft\\Power BI Desktop. add and remove need                       administrator rights. On other OSes these commands print what to run on Windows."
     )]
     Trust(TrustArgs),
+    /// List the tokens, keys and certificates of a PKCS#11 module, with the URI for --key
+    #[command(
+        after_help = "Example: pqx keys list --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin-file pin.txt"
+    )]
+    Keys(KeysArgs),
     /// Pack, sign and verify the built-in HelloWorld connector with a throwaway test PKI
     Demo(DemoArgs),
     /// Print a shell completion script
@@ -114,7 +119,7 @@ pub struct KeyArgs {
         conflicts_with = "key"
     )]
     pub certificate: Option<PathBuf>,
-    /// Private key (PEM or DER: PKCS#8, encrypted PKCS#8 or PKCS#1), instead of a .pfx
+    /// Private key (PEM or DER: PKCS#8, encrypted PKCS#8 or PKCS#1), instead of a .pfx; for sign also a pkcs11: URI of a key in a token (with --pkcs11-module)
     #[arg(long, value_name = "KEY")]
     pub key: Option<PathBuf>,
     /// PEM certificate chain for --key (signer first or in any order; default: the certificates in the --key file) or for sign --sign-command
@@ -272,6 +277,41 @@ pub struct SignArgs {
     pub options: SignOptionsArgs,
     #[command(flatten)]
     pub external: ExternalSignerArgs,
+    #[command(flatten)]
+    pub pkcs11: Pkcs11Args,
+}
+
+/// `pqx keys`.
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: KeysCommand,
+}
+
+/// `pqx keys` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Show slots/tokens, keys (type, bits, label, id) and certificates (subject, thumbprint), each with its pkcs11: URI
+    List {
+        /// PKCS#11 module (.so/.dll) of the token
+        #[arg(long, value_name = "PATH", required = true)]
+        pkcs11_module: PathBuf,
+        /// Log in with the PIN in the first line of FILE (or set PQX_PIN) to see private keys
+        #[arg(long, value_name = "FILE")]
+        pin_file: Option<PathBuf>,
+    },
+}
+
+/// `pqx sign --key 'pkcs11:…'`: a key inside a PKCS#11 token or HSM (docs/SIGNING.md).
+#[derive(Debug, Args)]
+pub struct Pkcs11Args {
+    /// PKCS#11 module (.so/.dll) of the token for a --key 'pkcs11:token=…;object=…' URI (RFC 7512)
+    #[arg(long, value_name = "PATH", requires = "key")]
+    pub pkcs11_module: Option<PathBuf>,
+    /// Read the token PIN from the first line of FILE (- reads standard input); or set PQX_PIN
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub pin_file: Option<PathBuf>,
 }
 
 /// `pqx sign --sign-command`: a key that never leaves its KMS or token (docs/SIGNING.md).

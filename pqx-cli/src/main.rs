@@ -17,6 +17,7 @@ mod failure;
 mod interrupt;
 mod password;
 mod paths;
+mod pkcs11;
 mod progress;
 mod registry;
 mod signer;

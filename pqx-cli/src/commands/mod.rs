@@ -30,6 +30,13 @@ pub fn run(command: &Command) -> Result<Exit, Failure> {
         Command::Thumbprint(a) => thumbprint::run(a),
         Command::Check(a) => check::run(a),
         Command::Trust(a) => trust::run(a),
+        Command::Keys(crate::cli::KeysArgs {
+            command:
+                crate::cli::KeysCommand::List {
+                    pkcs11_module,
+                    pin_file,
+                },
+        }) => crate::pkcs11::list(pkcs11_module, pin_file.as_deref()),
         Command::Demo(a) => demo::run(a),
         Command::Completions(a) => generate::completions(a),
         Command::Manpage(a) => generate::manpage(a),

@@ -105,6 +105,9 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
         if let (Some(state), Some(sig)) = (&ext.complete, &ext.signature) {
             let (completer, options) = crate::two_step::completer(&args.pqx, state, sig, options)?;
             (Box::new(completer), options)
+        } else if let Some(uri) = crate::pkcs11::uri_of(&args.key) {
+            let signer = crate::pkcs11::signer(uri, &args.key, &args.pkcs11)?;
+            (Box::new(signer), options)
         } else if ext.sign_command.is_some() {
             let signer = crate::external_signer::from_args(&args.key, ext)?;
             (Box::new(signer), options)
