@@ -55,31 +55,34 @@ pub fn explicit(args: &PasswordArgs) -> Result<Option<(String, Source)>, Failure
         return Ok(Some((p.clone(), Source::Option)));
     }
     if let Some(path) = &args.password_file {
-        let mut line = String::new();
-        if path.as_os_str() == "-" {
-            std::io::stdin()
-                .lock()
-                .take(MAX_PASSWORD_FILE_SIZE)
-                .read_line(&mut line)
-                .map_err(|e| Failure::io(path, e))?;
-        } else {
-            let bytes = read_bounded(path, MAX_PASSWORD_FILE_SIZE)?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                Failure::new(
-                    Exit::Key,
-                    format!("{}: the password file is not UTF-8", path.display()),
-                )
-            })?;
-            line = text;
-        }
-        return Ok(Some((
-            first_line(&line).to_owned(),
-            Source::File(path.clone()),
-        )));
+        return Ok(Some((read_secret_file(path)?, Source::File(path.clone()))));
     }
     Ok(std::env::var(PASSWORD_ENV)
         .ok()
         .map(|p| (p, Source::Environment)))
+}
+
+/// The secret (password or PIN) in the first line of `path` (`-`: standard input), at most
+/// `MAX_PASSWORD_FILE_SIZE` bytes read: UTF-8, without its line ending or Notepad's BOM (see
+/// [`first_line`]). Shared by `--password-file` and `--pin-file`, so both read a file alike.
+pub fn read_secret_file(path: &std::path::Path) -> Result<String, Failure> {
+    let mut line = String::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(MAX_PASSWORD_FILE_SIZE)
+            .read_line(&mut line)
+            .map_err(|e| Failure::io(path, e))?;
+    } else {
+        let bytes = read_bounded(path, MAX_PASSWORD_FILE_SIZE)?;
+        line = String::from_utf8(bytes).map_err(|_| {
+            Failure::new(
+                Exit::Key,
+                format!("{}: the file is not UTF-8", path.display()),
+            )
+        })?;
+    }
+    Ok(first_line(&line).to_owned())
 }
 
 /// The password in the first line of a password file: without its line ending (LF or CRLF)

@@ -117,7 +117,7 @@ pub fn list(module_path: &Path, pin_file: Option<&Path>) -> Result<Exit, Failure
 /// The PIN for `token`, or `None` when it needs none (or has its own PIN pad).
 fn pin(args: &Pkcs11Args, uri: &Pkcs11Uri, token: &TokenSlot) -> Result<Option<String>, Failure> {
     if let Some(path) = &args.pin_file {
-        return first_line(path).map(Some);
+        return crate::password::read_secret_file(path).map(Some);
     }
     if let Ok(p) = std::env::var(PIN_ENV) {
         return Ok(Some(p));
@@ -143,26 +143,6 @@ fn pin(args: &Pkcs11Args, uri: &Pkcs11Uri, token: &TokenSlot) -> Result<Option<S
                 format!("cannot read the PIN from the terminal: {e}"),
             )
         })
-}
-
-/// The first line of `path` (`-`: standard input), without its line end.
-fn first_line(path: &Path) -> Result<String, Failure> {
-    let mut line = String::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .lock()
-            .take(MAX_PASSWORD_FILE_SIZE)
-            .read_line(&mut line)
-            .map_err(|e| Failure::io(path, e))?;
-    } else {
-        let bytes = read_bounded(path, MAX_PASSWORD_FILE_SIZE)?;
-        line = String::from_utf8_lossy(&bytes)
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-    }
-    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// A PKCS#11 failure as an exit status and a hint: a module that is not one is an unreadable

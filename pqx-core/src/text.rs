@@ -66,6 +66,34 @@ pub fn display_safe(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Decodes a text file as Windows tools write them: UTF-8 with or without a BOM, or UTF-16
+/// (LE or BE) with a BOM (regedit's `.reg` exports, Notepad's "Unicode"). Invalid sequences
+/// become U+FFFD rather than errors: the connector check must still say what it can, and a
+/// registry list's thumbprints cannot contain them anyway.
+pub fn decode_lossy(bytes: &[u8]) -> String {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return String::from_utf8_lossy(rest).into_owned();
+    }
+    let utf16 = |rest: &[u8], le: bool| {
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|c| match c {
+                [a, b] if le => u16::from_le_bytes([*a, *b]),
+                [a, b] => u16::from_be_bytes([*a, *b]),
+                _ => 0xFFFD,
+            })
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return utf16(rest, true);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return utf16(rest, false);
+    }
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

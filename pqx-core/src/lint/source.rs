@@ -139,31 +139,7 @@ pub(crate) fn is_packaged_file(name: &str) -> bool {
     is_section_candidate(name) || is_module(name) || n.ends_with(".png") || n.ends_with(".resx")
 }
 
-/// Decodes a text file: UTF-8 with or without BOM, or UTF-16 with a BOM. Invalid sequences
-/// become U+FFFD rather than errors, because a check must still say what it can.
-pub(crate) fn decode_text(bytes: &[u8]) -> String {
-    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return String::from_utf8_lossy(rest).into_owned();
-    }
-    let utf16 = |rest: &[u8], le: bool| {
-        let units: Vec<u16> = rest
-            .chunks_exact(2)
-            .map(|c| match c {
-                [a, b] if le => u16::from_le_bytes([*a, *b]),
-                [a, b] => u16::from_be_bytes([*a, *b]),
-                _ => 0xFFFD,
-            })
-            .collect();
-        String::from_utf16_lossy(&units)
-    };
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        return utf16(rest, true);
-    }
-    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        return utf16(rest, false);
-    }
-    String::from_utf8_lossy(bytes).into_owned()
-}
+pub(crate) use crate::text::decode_lossy as decode_text;
 
 #[cfg(test)]
 mod tests {

@@ -39,7 +39,7 @@ pub struct RegistryList {
 /// Reads the trusted-thumbprint list from the bytes of a `.reg` export or of `reg query`
 /// output; `what` names the file in errors.
 pub fn parse_registry_list(bytes: &[u8], what: &str) -> Result<RegistryList> {
-    let text = decode(bytes);
+    let text = crate::text::decode_lossy(bytes);
     let text = text.as_str();
     let first = text.lines().map(str::trim).find(|l| !l.is_empty());
     let found = match first {
@@ -67,29 +67,6 @@ pub fn parse_registry_list(bytes: &[u8], what: &str) -> Result<RegistryList> {
     Ok(RegistryList { key, thumbprints })
 }
 
-/// UTF-16LE or UTF-16BE with a BOM, or UTF-8 (BOM optional; invalid bytes replaced, they
-/// cannot be part of a thumbprint anyway).
-fn decode(bytes: &[u8]) -> String {
-    let utf16 = |rest: &[u8], le: bool| {
-        let units: Vec<u16> = rest
-            .chunks_exact(2)
-            .map(|c| match c {
-                [a, b] if le => u16::from_le_bytes([*a, *b]),
-                [a, b] => u16::from_be_bytes([*a, *b]),
-                _ => 0xFFFD,
-            })
-            .collect();
-        String::from_utf16_lossy(&units)
-    };
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        return utf16(rest, true);
-    }
-    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        return utf16(rest, false);
-    }
-    let rest = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-    String::from_utf8_lossy(rest).into_owned()
-}
 
 fn is_policy_key(key: &str) -> bool {
     key.trim()
