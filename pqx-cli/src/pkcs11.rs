@@ -8,9 +8,9 @@ use crate::cli::{KeyArgs, Pkcs11Args};
 use crate::failure::{Exit, Failure};
 use pqx_core::certificate::Certificate;
 use pqx_core::files::read_bounded;
-use pqx_core::limits::{MAX_CERTIFICATE_FILE_SIZE, MAX_PASSWORD_FILE_SIZE};
+use pqx_core::limits::MAX_CERTIFICATE_FILE_SIZE;
 use pqx_pkcs11::{Module, Pkcs11Error, Pkcs11Signer, Pkcs11Uri, TokenSlot};
-use std::io::{BufRead, IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::Path;
 
 /// The environment variable read for a token PIN.
@@ -62,7 +62,7 @@ fn key_problem(e: pqx_core::Error) -> Failure {
 pub fn list(module_path: &Path, pin_file: Option<&Path>) -> Result<Exit, Failure> {
     let module = Module::load(module_path).map_err(failure)?;
     let pin = match pin_file {
-        Some(p) => Some(first_line(p)?),
+        Some(p) => Some(crate::password::read_secret_file(p)?),
         None => std::env::var(PIN_ENV).ok(),
     };
     let tokens = module.tokens().map_err(failure)?;

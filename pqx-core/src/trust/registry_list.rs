@@ -67,7 +67,6 @@ pub fn parse_registry_list(bytes: &[u8], what: &str) -> Result<RegistryList> {
     Ok(RegistryList { key, thumbprints })
 }
 
-
 fn is_policy_key(key: &str) -> bool {
     key.trim()
         .trim_end_matches('\\')
