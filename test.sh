@@ -40,6 +40,7 @@ step "rust tests" cargo test --workspace --quiet
 step "pqx-core packages" cargo package -p pqx-core --quiet --allow-dirty --no-verify
 
 if [[ $quick -eq 0 ]]; then
+  step "pqx-core public API snapshot (tests/api)" tests/api/check.sh
   # The pqx binary the CLI's integration tests ran (already built by "rust tests", with the
   # workspace's features: `cargo build -p pqx-cli` would rebuild pqx-core for its own).
   step "build pqx" cargo test --workspace --no-run --quiet
