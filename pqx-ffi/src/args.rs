@@ -50,15 +50,8 @@ pub(crate) unsafe fn bytes_arg<'a>(
     len: usize,
     name: &'static str,
 ) -> Result<&'a [u8], FfiError> {
-    if p.is_null() {
-        return if len == 0 {
-            Ok(&[])
-        } else {
-            Err(FfiError::NullArgument(name))
-        };
-    }
-    // SAFETY: non-NULL and `len` readable bytes by the caller's contract.
-    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+    // SAFETY: the same contract, for `u8` elements.
+    unsafe { slice_arg(p, len, name) }
 }
 
 /// An array argument of `len` elements; NULL is allowed only with `len == 0`.
