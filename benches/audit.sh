@@ -75,20 +75,8 @@ one_call; "$PQX" verify "$DIR" | tail -1 >&2
 
 SAMPLES=$W/samples.tsv
 : >"$SAMPLES"
-measure() {
-  local row=$1 who=$2 cmd=$3 t=$W/time.txt
-  /usr/bin/time -f '%e %M %U %S' -o "$t" bash -c "$cmd" >/dev/null 2>"$W/stderr.txt" || {
-    log "FAILED: $cmd"; cat "$W/stderr.txt" >&2; exit 1; }
-  printf '%s\t%s\t%s\t%s\n' "$row" "$who" "$RUN" "$(tr ' ' '\t' <"$t")" >>"$SAMPLES"
-}
-pair() {
-  local row=$1 a=$2 b=$3
-  log "   $row"
-  for ((RUN = 1; RUN <= RUNS; RUN++)); do
-    if ((RUN % 2)); then measure "$row" pqx "$a"; measure "$row" base "$b"
-    else measure "$row" base "$b"; measure "$row" pqx "$a"; fi
-  done
-}
+# measure and pair: the alternating-runs harness (shared with compare.sh).
+source "$ROOT/benches/timing.sh"
 log "== timing ($RUNS alternating runs per row)"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 pair "pqx verify DIR ($FILES files, $(nproc) cores) | loop of $FILES pqx verify FILE" one_call pqx_loop
