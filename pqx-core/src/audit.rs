@@ -9,9 +9,8 @@
 //! is reported `NotSigned` without being opened as a package.
 
 use crate::certificate::format_report_time;
-use crate::opc::Package;
 use crate::report::Report;
-use crate::verify::{verify_package, SignatureStatus, VerifyOptions};
+use crate::verify::{SignatureStatus, VerifyOptions};
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,9 +23,14 @@ pub const MAX_DEPTH: usize = 64;
 
 /// Whether `path` names a connector file by its extension (`.pqx` or `.mez`, any case).
 pub fn is_connector_file(path: &Path) -> bool {
+    has_extension(path, "pqx") || has_extension(path, "mez")
+}
+
+/// Whether `path`'s extension is `ext`, in any case.
+fn has_extension(path: &Path, ext: &str) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("pqx") || e.eq_ignore_ascii_case("mez"))
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 /// The files to audit: each file named as it is (whatever its extension), each folder's
@@ -126,26 +130,14 @@ impl FileAudit {
 
 /// Verifies one file.
 pub fn audit_file(path: &Path, options: &VerifyOptions) -> FileAudit {
-    let is_mez = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("mez"));
-    if is_mez {
+    if has_extension(path, "mez") {
         return FileAudit::failed(
             path,
             SignatureStatus::NotSigned.name(),
             Some("a .mez cannot be signed; pack and sign it into a .pqx".to_owned()),
         );
     }
-    let what = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
-    let verified = std::fs::File::open(path)
-        .map_err(|e| Error::io(path.display().to_string(), e))
-        .and_then(|f| Package::open(std::io::BufReader::new(f), &what, &options.limits))
-        .and_then(|mut p| verify_package(&mut p, options));
-    let v = match verified {
+    let v = match crate::files::verify_file(path, options) {
         Ok(v) => v,
         Err(e) => return FileAudit::failed(path, "Error", Some(e.to_string())),
     };
