@@ -32,34 +32,49 @@ pub fn run(args: &TrustArgs) -> Result<Exit, Failure> {
                 );
             }
         }
-        TrustCommand::Add(target) => {
-            let mut list = read()?;
-            for t in thumbprints(target)? {
-                match registry::with_added(&list, &t) {
-                    Some(new) => {
-                        write(&new)?;
-                        list = new;
-                        eprintln!("pqx: trusted {t}");
-                    }
-                    None => eprintln!("pqx: {t} was already trusted"),
-                }
-            }
-        }
-        TrustCommand::Remove(target) => {
-            let mut list = read()?;
-            for t in thumbprints(target)? {
-                match registry::without(&list, &t) {
-                    Some(new) => {
-                        write(&new)?;
-                        list = new;
-                        eprintln!("pqx: no longer trusted: {t}");
-                    }
-                    None => eprintln!("pqx: {t} was not trusted"),
-                }
-            }
-        }
+        TrustCommand::Add(target) => edit(
+            target,
+            registry::with_added,
+            "trusted",
+            "was already trusted",
+        )?,
+        TrustCommand::Remove(target) => edit(
+            target,
+            registry::without,
+            "no longer trusted:",
+            "was not trusted",
+        )?,
     }
     Ok(Exit::Success)
+}
+
+/// Applies `change` to the machine's list for every thumbprint `target` names, then writes the
+/// list once (all or nothing), reporting each thumbprint as `done` or `unchanged`.
+fn edit(
+    target: &TrustTargetArgs,
+    change: fn(&[String], &str) -> Option<Vec<String>>,
+    done: &str,
+    unchanged: &str,
+) -> Result<(), Failure> {
+    let original = read()?;
+    let mut list = original.clone();
+    let mut said = Vec::new();
+    for t in thumbprints(target)? {
+        match change(&list, &t) {
+            Some(new) => {
+                list = new;
+                said.push(format!("pqx: {done} {t}"));
+            }
+            None => said.push(format!("pqx: {t} {unchanged}")),
+        }
+    }
+    if list != original {
+        write(&list)?;
+    }
+    for line in said {
+        eprintln!("{line}");
+    }
+    Ok(())
 }
 
 /// The machine's list, as `pqx verify --trusted-registry` uses it too.
