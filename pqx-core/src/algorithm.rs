@@ -137,6 +137,15 @@ pub fn verify_pkcs1v15_digest(
     key.verify(pkcs1v15_scheme(alg), digest, signature).is_ok()
 }
 
+/// The DER `DigestInfo(alg, digest)` (RFC 8017 §9.2): what a raw RSA PKCS#1 v1.5 signer
+/// that pads but does not hash (PKCS#11's `CKM_RSA_PKCS`, a KMS's "raw" mode) must be given.
+/// The prefix is the one pqx itself signs and verifies with, so the two cannot disagree.
+pub fn digest_info(alg: DigestAlgorithm, digest: &[u8]) -> Vec<u8> {
+    let mut out = pkcs1v15_scheme(alg).prefix.to_vec();
+    out.extend_from_slice(digest);
+    out
+}
+
 /// The PKCS#1 v1.5 padding scheme (with its DigestInfo prefix) for `alg`.
 pub(crate) fn pkcs1v15_scheme(alg: DigestAlgorithm) -> Pkcs1v15Sign {
     match alg {
@@ -144,5 +153,51 @@ pub(crate) fn pkcs1v15_scheme(alg: DigestAlgorithm) -> Pkcs1v15Sign {
         DigestAlgorithm::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
         DigestAlgorithm::Sha384 => Pkcs1v15Sign::new::<sha2::Sha384>(),
         DigestAlgorithm::Sha512 => Pkcs1v15Sign::new::<sha2::Sha512>(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_info_is_rfc_8017s_prefix_then_the_digest() {
+        // RFC 8017 §9.2, note 1: the DER prefixes, written out independently of the rsa crate.
+        let expected: [(DigestAlgorithm, &[u8]); 4] = [
+            (
+                DigestAlgorithm::Sha1,
+                &[
+                    0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00,
+                    0x04, 0x14,
+                ],
+            ),
+            (
+                DigestAlgorithm::Sha256,
+                &[
+                    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+                    0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
+                ],
+            ),
+            (
+                DigestAlgorithm::Sha384,
+                &[
+                    0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+                    0x02, 0x02, 0x05, 0x00, 0x04, 0x30,
+                ],
+            ),
+            (
+                DigestAlgorithm::Sha512,
+                &[
+                    0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+                    0x02, 0x03, 0x05, 0x00, 0x04, 0x40,
+                ],
+            ),
+        ];
+        for (alg, prefix) in expected {
+            let digest = alg.digest(b"pqx");
+            let info = digest_info(alg, &digest);
+            assert_eq!(&info[..prefix.len()], prefix, "{alg}");
+            assert_eq!(&info[prefix.len()..], &digest[..], "{alg}");
+        }
     }
 }

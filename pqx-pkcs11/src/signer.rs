@@ -11,6 +11,7 @@ use crate::uri::{object_uri, ObjectType, Pkcs11Uri};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{KeyType, ObjectClass, ObjectHandle};
 use cryptoki::session::Session;
+use pqx_core::algorithm::digest_info;
 use pqx_core::certificate::Certificate;
 use pqx_core::digest::DigestAlgorithm;
 use pqx_core::error::{Error, Result};
@@ -158,35 +159,6 @@ pub(crate) fn assemble_chain(
     Ok(chain)
 }
 
-/// The DER `DigestInfo` prefix of `alg` (RFC 8017 §9.2, note 1): what `CKM_RSA_PKCS` must be
-/// given before the digest, since it pads but does not hash.
-pub(crate) fn digest_info_prefix(alg: DigestAlgorithm) -> Result<&'static [u8]> {
-    const SHA1: &[u8] = &[
-        0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
-    ];
-    const SHA256: &[u8] = &[
-        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-        0x05, 0x00, 0x04, 0x20,
-    ];
-    const SHA384: &[u8] = &[
-        0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02,
-        0x05, 0x00, 0x04, 0x30,
-    ];
-    const SHA512: &[u8] = &[
-        0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03,
-        0x05, 0x00, 0x04, 0x40,
-    ];
-    match alg {
-        DigestAlgorithm::Sha1 => Ok(SHA1),
-        DigestAlgorithm::Sha256 => Ok(SHA256),
-        DigestAlgorithm::Sha384 => Ok(SHA384),
-        DigestAlgorithm::Sha512 => Ok(SHA512),
-        other => Err(Error::Signer(format!(
-            "PKCS#11 signing does not support the digest {other}"
-        ))),
-    }
-}
-
 impl Signer for Pkcs11Signer {
     fn chain(&self) -> &[Certificate] {
         &self.chain
@@ -198,8 +170,7 @@ impl Signer for Pkcs11Signer {
 
     fn sign_digest(&self, alg: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
         check_digest_len(alg, digest)?;
-        let mut digest_info = digest_info_prefix(alg)?.to_vec();
-        digest_info.extend_from_slice(digest);
+        let digest_info = digest_info(alg, digest);
         let session = self
             .session
             .lock()
@@ -219,19 +190,6 @@ impl Signer for Pkcs11Signer {
 mod tests {
     use super::*;
     use pqx_core::test_pki::{TestPki, TestPkiOptions};
-    use rsa::Pkcs1v15Sign;
-
-    #[test]
-    fn digest_info_prefixes_are_rfc_8017s() {
-        for (alg, scheme) in [
-            (DigestAlgorithm::Sha1, Pkcs1v15Sign::new::<sha1::Sha1>()),
-            (DigestAlgorithm::Sha256, Pkcs1v15Sign::new::<sha2::Sha256>()),
-            (DigestAlgorithm::Sha384, Pkcs1v15Sign::new::<sha2::Sha384>()),
-            (DigestAlgorithm::Sha512, Pkcs1v15Sign::new::<sha2::Sha512>()),
-        ] {
-            assert_eq!(digest_info_prefix(alg).unwrap(), &*scheme.prefix, "{alg}");
-        }
-    }
 
     #[test]
     fn chain_takes_the_certificate_of_the_key_then_the_given_issuers() {
