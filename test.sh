@@ -37,6 +37,8 @@ step "PKCS#11 test deps (softhsm2, opensc)" tests/pkcs11/install_deps.sh
 # The PKCS#11 tests fail instead of skipping when SoftHSM2 is missing.
 export PQX_REQUIRE_SOFTHSM=1
 step "rust tests" cargo test --workspace --quiet
+# What docs.rs shows (default features): every public item documented, no broken links.
+step "pqx-core docs" env RUSTDOCFLAGS="-D warnings" cargo doc -p pqx-core --no-deps --quiet
 step "pqx-core packages" cargo package -p pqx-core --quiet --allow-dirty --no-verify
 
 if [[ $quick -eq 0 ]]; then

@@ -15,7 +15,7 @@ fn pack(c: &mut Criterion) {
     let sample = pqx_core::sample::hello_world_mez().unwrap();
     c.bench_function("pack-bytes/hello-world", |b| {
         b.iter(|| {
-            pqx_core::pack::pack_bytes(&sample, "HelloWorld.mez", &Limits::default()).unwrap()
+            pqx_core::pack::pack_bytes(&sample, "HelloWorld.mez", &Default::default()).unwrap()
         })
     });
 

@@ -467,13 +467,7 @@ pub fn signed_file(dir: &Path, spec: &Spec) -> PathBuf {
     let unsigned = unsigned_file(dir, spec);
     let key = bench_key(dir);
     cached(dir, &format!("{}.pqx", spec.stem()), |p| {
-        pqx_core::files::sign_file(
-            &unsigned,
-            p,
-            &key,
-            &pqx_core::sign::SignOptions::default(),
-            &pqx_core::limits::Limits::default(),
-        )?;
+        pqx_core::files::sign_file(&unsigned, p, &key, &pqx_core::sign::SignOptions::default())?;
         let v = pqx_core::files::verify_file(p, &Default::default())?;
         if !v.is_valid() {
             return Err(format!("the generated package does not verify: {:?}", v.status).into());

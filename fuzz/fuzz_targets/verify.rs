@@ -26,7 +26,9 @@ fuzz_target!(|data: &[u8]| {
     for request in &plan {
         let start = usize::try_from(request.range.offset).expect("offset in the input");
         let end = start + usize::try_from(request.range.len).expect("length in the input");
-        let bytes = data.get(start..end).expect("a planned range lies in the input");
+        let bytes = data
+            .get(start..end)
+            .expect("a planned range lies in the input");
         for a in &request.algorithms {
             host.insert(request.range, *a, a.digest(bytes))
                 .expect("a digest of the algorithm's own length");
@@ -35,5 +37,8 @@ fuzz_target!(|data: &[u8]| {
     let mut with_host = VerifyOptions::default();
     with_host.host_digests = host;
     let again = verify_bytes(data, "fuzz", &with_host).expect("verified once already");
-    assert_eq!(again.status, verification.status, "host digests changed the verdict");
+    assert_eq!(
+        again.status, verification.status,
+        "host digests changed the verdict"
+    );
 });

@@ -35,19 +35,15 @@ fn base() -> &'static Base {
     BASE.get_or_init(|| {
         let limits = Limits::default();
         let mez = pqx_core::sample::hello_world_mez().expect("sample");
-        let packed = pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &limits).expect("pack");
+        let packed =
+            pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Default::default()).expect("pack");
         // 2048-bit keys: the chain's CAs must have them (path validation refuses smaller RSA
         // CA keys). Made once, in libFuzzer's `init`, outside the per-input timeout.
         let pki = TestPki::generate(&TestPkiOptions::default()).expect("pki");
         let sign_options = SignOptions::default();
-        let (signed, _) = sign_bytes(
-            &packed,
-            "base.pqx",
-            &pki.signing_key(),
-            &sign_options,
-            &limits,
-        )
-        .expect("sign");
+        let signed = sign_bytes(&packed, "base.pqx", &pki.signing_key(), &sign_options)
+            .expect("sign")
+            .output;
         let mut archive =
             ArchiveReader::open(Cursor::new(&signed), "base", &limits).expect("archive");
         let list = archive.entries().to_vec();

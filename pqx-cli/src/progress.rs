@@ -183,7 +183,7 @@ mod tests {
         mez.add("res/big.txt", &text).unwrap();
         let mez = mez.finish().unwrap().into_inner();
         let limits = pqx_core::limits::Limits::default();
-        let pqx = pqx_core::pack::pack_bytes(&mez, "t.mez", &limits).unwrap();
+        let pqx = pqx_core::pack::pack_bytes(&mez, "t.mez", &Default::default()).unwrap();
         let bar = ProgressBar::hidden();
         let reader = Counted::new(std::io::Cursor::new(pqx.clone()), bar.clone());
         let mut package = pqx_core::opc::Package::open(reader, "t.pqx", &limits).unwrap();

@@ -215,14 +215,14 @@ fn spoofing_package(dir: &std::path::Path) -> std::path::PathBuf {
     pki.leaf = cert;
     pki.leaf_key = key;
     let signer = pki.signing_key();
-    let (signed, _) = pqx_core::sign::sign_bytes(
+    let signed = pqx_core::sign::sign_bytes(
         &package,
         "spoof.pqx",
         &signer,
         &pqx_core::sign::SignOptions::default(),
-        &Limits::default(),
     )
-    .unwrap();
+    .unwrap()
+    .output;
     let path = dir.join("spoof.pqx");
     std::fs::write(&path, signed).unwrap();
     path

@@ -429,7 +429,7 @@ impl<W: Write + Seek> ArchiveWriter<W> {
     /// as Info-ZIP does: a deflated entry of incompressible bytes is bigger and costs an
     /// inflate on every read (verifying a 512 MiB one took 1.28 × `openssl dgst` instead of
     /// the ≤ 1.15 × of a stored one). `stream` sends the bytes to the sink it is given, and
-    /// is called up to twice: parts up to [`IN_MEMORY_DEFLATE`] are deflated in memory and
+    /// is called up to twice: parts up to `IN_MEMORY_DEFLATE` (8 MiB) are deflated in memory and
     /// re-read only when stored; bigger parts are deflated into a counter first, then
     /// written (a second deflate when deflating wins), so memory stays bounded. The choice
     /// depends only on the bytes, so output stays deterministic.

@@ -8,9 +8,10 @@ pub use crate::bounded_read::read_bounded;
 use crate::error::{Error, Result};
 use crate::file_identity::{refuse_overlaps, Role};
 use crate::keys::{Signer, SigningKey};
-use crate::limits::{Limits, MAX_CERTIFICATE_FILE_SIZE, MAX_KEY_FILE_SIZE};
+use crate::limits::{MAX_CERTIFICATE_FILE_SIZE, MAX_KEY_FILE_SIZE};
 use crate::mez::Mez;
 use crate::opc::Package;
+use crate::pack::PackOptions;
 use crate::sign::{sign_package, SignOptions, SignOutcome};
 use crate::verify::{verify_package, Verification, VerifyOptions};
 use std::fs::File;
@@ -44,9 +45,9 @@ fn refuse_same_file(input: &Path, output: &Path, in_place: bool) -> Result<()> {
 }
 
 /// Packs the `.mez` at `mez` into an unsigned `.pqx` at `out` (atomically).
-pub fn pack_file(mez: &Path, out: &Path, limits: &Limits) -> Result<()> {
+pub fn pack_file(mez: &Path, out: &Path, options: &PackOptions) -> Result<()> {
     refuse_same_file(mez, out, false)?;
-    let mut m = Mez::open(open(mez)?, &name(mez), limits)?;
+    let mut m = Mez::open(open(mez)?, &name(mez), &options.limits)?;
     write_atomically(out, |w| {
         crate::pack::pack(&mut m, SeekWriter::new(w)).map(drop)
     })
@@ -60,12 +61,11 @@ pub fn sign_file(
     output: &Path,
     key: &dyn Signer,
     options: &SignOptions,
-    limits: &Limits,
 ) -> Result<SignOutcome> {
     refuse_same_file(input, output, true)?;
-    let mut package = Package::open(open(input)?, &name(input), limits)?;
+    let mut package = Package::open(open(input)?, &name(input), &options.limits)?;
     let mut out = AtomicFile::create(output)?;
-    let (_, outcome) = sign_package(&mut package, key, options, SeekWriter::new(out.writer()))?;
+    let outcome = sign_package(&mut package, key, options, SeekWriter::new(out.writer()))?.outcome;
     // Closed before the rename: Windows refuses to replace a file that is still open, which
     // signing in place does.
     drop(package);
@@ -80,15 +80,13 @@ pub fn pack_and_sign_file(
     out: &Path,
     key: &dyn Signer,
     options: &SignOptions,
-    limits: &Limits,
 ) -> Result<SignOutcome> {
     refuse_same_file(mez, out, false)?;
-    let mut m = Mez::open(open(mez)?, &name(mez), limits)?;
+    let mut m = Mez::open(open(mez)?, &name(mez), &options.limits)?;
     let unsigned = crate::pack::pack(&mut m, Cursor::new(Vec::new()))?.into_inner();
-    let mut package = Package::open(Cursor::new(unsigned), &name(out), limits)?;
+    let mut package = Package::open(Cursor::new(unsigned), &name(out), &options.limits)?;
     write_atomically(out, |w| {
-        let (_, outcome) = sign_package(&mut package, key, options, SeekWriter::new(w))?;
-        Ok(outcome)
+        Ok(sign_package(&mut package, key, options, SeekWriter::new(w))?.outcome)
     })
 }
 

@@ -14,7 +14,9 @@
 //! The core owns the plan and every comparison; the host only hashes bytes. A digest for a
 //! range that is not a stored part's content is never used (pqx hashes that part itself).
 
-use crate::archive::ByteRange;
+/// Where a stored part's bytes lie in the package file: re-exported here because hosts hash
+/// exactly these ranges, while the ZIP reader that finds them is internal.
+pub use crate::archive::ByteRange;
 use crate::digest::DigestAlgorithm;
 use crate::error::{Error, Result};
 use crate::limits::Limits;

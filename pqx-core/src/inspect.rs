@@ -155,12 +155,24 @@ impl Inspection {
     }
 }
 
+/// What a section document says about itself: [`section_info`]'s answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SectionInfo {
+    /// The name after `section` (`HelloWorld` in `section HelloWorld;`); `None` when the
+    /// text has no `section` declaration.
+    pub name: Option<String>,
+    /// The `Version` adornment (`[Version = "1.0.0"]` before `section`), which Power BI
+    /// shows and certification requires; `None` when absent.
+    pub version: Option<String>,
+}
+
 /// The section name and the `Version` attribute of a section document, read with the M
 /// tokenizer (so comments and strings cannot fool it).
-pub fn section_info(text: &str) -> (Option<String>, Option<String>) {
+pub fn section_info(text: &str) -> SectionInfo {
     let tokens = significant_tokens(text);
     let Some(at) = tokens.iter().position(|t| t.is_keyword("section")) else {
-        return (None, None);
+        return SectionInfo::default();
     };
     let name = tokens.get(at + 1).and_then(|t| t.name());
     let mut version = None;
@@ -173,7 +185,7 @@ pub fn section_info(text: &str) -> (Option<String>, Option<String>) {
                 .and_then(|v| v.text_value());
         }
     }
-    (name, version)
+    SectionInfo { name, version }
 }
 
 /// Inspects a `.mez` or `.pqx`: an archive with `[Content_Types].xml` is read as an OPC
@@ -207,7 +219,10 @@ pub fn inspect_bytes(bytes: &[u8], what: &str, limits: &Limits) -> Result<Inspec
 
 fn inspect_mez<R: Read + Seek>(mut mez: Mez<R>) -> Result<Inspection> {
     let section = mez.section_document().clone();
-    let (section_name, version) = section_info(&mez.section_text()?);
+    let SectionInfo {
+        name: section_name,
+        version,
+    } = section_info(&mez.section_text()?);
     let entries = mez
         .entries()
         .iter()
@@ -268,12 +283,15 @@ fn inspect_package<R: Read + Seek>(
             content_type: Some(p.content_type.clone()),
         });
     }
-    let (section_name, version) = match &section {
+    let SectionInfo {
+        name: section_name,
+        version,
+    } = match &section {
         Some(p) => {
             let bytes = package.read_part(p, package.limits().max_part_size)?;
             section_info(&text_of(&bytes, p.name.as_str())?)
         }
-        None => (None, None),
+        None => SectionInfo::default(),
     };
     let verification = verify_package(&mut package, &options)?;
     let signatures = verification
@@ -310,7 +328,10 @@ mod tests {
         let src = "// [Version = \"9.9.9\"]\n[Version = \"1.2.3\"]\nsection /* section Fake; */ HelloWorld;";
         assert_eq!(
             section_info(src),
-            (Some("HelloWorld".into()), Some("1.2.3".into()))
+            SectionInfo {
+                name: Some("HelloWorld".into()),
+                version: Some("1.2.3".into())
+            }
         );
     }
 
@@ -322,7 +343,7 @@ mod tests {
             (i.format, i.section_name.as_deref(), i.version.as_deref()),
             (PackageFormat::Mez, Some("HelloWorld"), Some("1.0.0"))
         );
-        let pqx = crate::pack::pack_bytes(&mez, "HelloWorld.mez", &Limits::default()).unwrap();
+        let pqx = crate::pack::pack_bytes(&mez, "HelloWorld.mez", &Default::default()).unwrap();
         let i = inspect_bytes(&pqx, "HelloWorld.pqx", &Limits::default()).unwrap();
         assert_eq!(i.format, PackageFormat::Pqx);
         assert_eq!(i.section_document.as_deref(), Some("HelloWorld.pq"));

@@ -3,7 +3,11 @@
 #![warn(missing_docs)]
 
 pub mod algorithm;
+// The strict ZIP reader/writer: mechanics, public only under `internals` (fuzz targets, tests).
+#[cfg(feature = "internals")]
 pub mod archive;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod archive;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod atomic;
 #[cfg(not(target_arch = "wasm32"))]

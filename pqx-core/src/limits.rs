@@ -13,7 +13,7 @@ pub const MAX_NAME_LEN: usize = 1_024;
 pub const MAX_PART_SIZE: u64 = 4 << 30;
 /// Default maximum uncompressed size of all parts together: 16 GiB.
 pub const MAX_TOTAL_SIZE: u64 = 16 << 30;
-/// Default maximum size of an XML part ([Content_Types].xml, .rels, signatures): 16 MiB.
+/// Default maximum size of an XML part (`[Content_Types].xml`, `.rels`, signatures): 16 MiB.
 pub const MAX_XML_SIZE: u64 = 16 << 20;
 /// Default maximum element nesting depth in XML parts.
 pub const MAX_XML_DEPTH: usize = 64;

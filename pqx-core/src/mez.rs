@@ -198,7 +198,7 @@ impl<R: Read + Seek> Mez<R> {
     }
 
     /// Streams a connector file's bytes to a sink that can fail (a writer): its first error
-    /// stops the read and is returned (see [`ArchiveReader::try_stream`]).
+    /// stops the read and is returned (see `ArchiveReader::try_stream`).
     pub fn try_stream(
         &mut self,
         file: &ConnectorEntry,

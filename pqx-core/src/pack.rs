@@ -6,7 +6,7 @@
 //! the signature-origin relationship. Output is deterministic: the same `.mez` gives the same
 //! bytes (fixed timestamps, no random names). Each part is deflated, or stored when deflate
 //! does not make it smaller (as Info-ZIP does: incompressible parts, icons, empty files),
-//! which [`ArchiveWriter::add_smaller`] decides from the bytes alone.
+//! which `ArchiveWriter::add_smaller` decides from the bytes alone.
 
 use crate::archive::ArchiveWriter;
 use crate::error::{Error, Result};
@@ -26,6 +26,23 @@ pub fn content_type_for(part: &PartName) -> &'static str {
     match part.extension().map(str::to_ascii_lowercase).as_deref() {
         Some("png") => "image/png",
         _ => "application/octet-stream",
+    }
+}
+
+/// Options for packing ([`pack_bytes`], [`crate::files::pack_file`]). [`pack`] itself takes
+/// a [`Mez`] that is already open, within the limits it was opened with.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct PackOptions {
+    /// Resource limits for reading the `.mez` (default [`Limits::default`]), as
+    /// [`crate::verify::VerifyOptions::limits`] and [`crate::sign::SignOptions::limits`].
+    pub limits: Limits,
+}
+
+impl PackOptions {
+    /// Default options with other limits.
+    pub fn with_limits(limits: Limits) -> Self {
+        PackOptions { limits }
     }
 }
 
@@ -58,9 +75,10 @@ pub fn pack<R: Read + Seek, W: Write + Seek>(mez: &mut Mez<R>, out: W) -> Result
     w.finish()
 }
 
-/// Convenience: packs the `.mez` bytes in `mez` into a new in-memory `.pqx`.
-pub fn pack_bytes(mez: &[u8], what: &str, limits: &Limits) -> Result<Vec<u8>> {
-    let mut m = Mez::open(std::io::Cursor::new(mez), what, limits)?;
+/// Convenience: packs the `.mez` bytes in `mez` (`what` names it in errors) into a new
+/// in-memory `.pqx`.
+pub fn pack_bytes(mez: &[u8], what: &str, options: &PackOptions) -> Result<Vec<u8>> {
+    let mut m = Mez::open(std::io::Cursor::new(mez), what, &options.limits)?;
     Ok(pack(&mut m, std::io::Cursor::new(Vec::new()))?.into_inner())
 }
 
@@ -123,8 +141,8 @@ mod tests {
         mez.add("text.txt", &text(300_000)).unwrap();
         mez.add("empty.txt", b"").unwrap();
         let mez = mez.finish().unwrap().into_inner();
-        let pqx = pack_bytes(&mez, "t.mez", &Limits::default()).unwrap();
-        assert_eq!(pqx, pack_bytes(&mez, "t.mez", &Limits::default()).unwrap());
+        let pqx = pack_bytes(&mez, "t.mez", &Default::default()).unwrap();
+        assert_eq!(pqx, pack_bytes(&mez, "t.mez", &Default::default()).unwrap());
         let r = ArchiveReader::open(Cursor::new(&pqx), "t.pqx", &Limits::default()).unwrap();
         let deflated = |n: &str| r.find(n).map(|e| e.deflated).unwrap();
         assert!(!deflated("random.bin"), "incompressible part stored");

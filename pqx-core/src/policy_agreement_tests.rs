@@ -214,7 +214,7 @@ fn sign_verdict(key: &SigningKey, now: OffsetDateTime) -> Option<String> {
 fn verify_verdict(key: &SigningKey, now: OffsetDateTime) -> Option<String> {
     let mez = crate::sample::hello_world_mez().expect("sample");
     let unsigned =
-        crate::pack::pack_bytes(&mez, "HelloWorld.mez", &Limits::default()).expect("pack");
+        crate::pack::pack_bytes(&mez, "HelloWorld.mez", &Default::default()).expect("pack");
     let mut package = Package::open(
         std::io::Cursor::new(unsigned.as_slice()),
         "HelloWorld.pqx",
@@ -223,7 +223,7 @@ fn verify_verdict(key: &SigningKey, now: OffsetDateTime) -> Option<String> {
     .expect("open");
     let layout = SignatureLayout::locate(&package).expect("layout");
     let options = SignOptions::default().time(now);
-    let (signed, _) = write_signed(
+    let signed = write_signed(
         &mut package,
         layout,
         key,
@@ -231,7 +231,8 @@ fn verify_verdict(key: &SigningKey, now: OffsetDateTime) -> Option<String> {
         now,
         std::io::Cursor::new(Vec::new()),
     )
-    .expect("signing without the policy check");
+    .expect("signing without the policy check")
+    .output;
     let v = verify_bytes(
         signed.get_ref(),
         "HelloWorld.pqx",

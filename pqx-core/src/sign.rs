@@ -13,13 +13,13 @@
 //!
 //! The output is a new archive written in one pass over the input: each content part is
 //! digested while it is copied (stored parts byte for byte, deflated parts raw, with no
-//! re-compression; see [`ArchiveReader::copy_streaming`](crate::archive::ArchiveReader::copy_streaming)),
+//! re-compression; see `ArchiveReader::copy_streaming`),
 //! and the signature part, which needs every digest, is written last. Memory does not grow
 //! with the package.
 //!
 //! With a [`Timestamper`] in the options, the new signature's SignatureValue is time-stamped
 //! (RFC 3161) and the token embedded in an unreferenced Object (see
-//! [`crate::signature::build::add_timestamp`]). When signing fails — no time-stamping
+//! `signature::build::add_timestamp`). When signing fails — no time-stamping
 //! authority gives a usable token, a part fails its CRC — `out` holds an incomplete archive:
 //! write to a temporary file and rename it on success, as
 //! [`files::sign_file`](crate::files::sign_file) and the CLI do
@@ -30,6 +30,7 @@ use crate::cms::timestamp::{timestamp_signature_value, verify_token, Timestamper
 use crate::digest::{b64, DigestAlgorithm};
 use crate::error::{Error, Result};
 use crate::keys::{signer_certificate, Signer};
+use crate::limits::Limits;
 use crate::opc::content_types::CONTENT_TYPES_ITEM;
 use crate::opc::relationships::{self, rels_part_for, RELATIONSHIPS_CONTENT_TYPE};
 use crate::opc::signature_parts::*;
@@ -81,6 +82,9 @@ pub struct SignOptions {
     /// the same package twice computes the same SignedInfo — what two-step signing (`pqx sign
     /// --prepare`, then `--complete` with a signature made elsewhere) needs. Default none.
     pub name_seed: Option<String>,
+    /// Resource limits for reading the package being signed (default [`Limits::default`]),
+    /// as [`VerifyOptions::limits`] for verification.
+    pub limits: Limits,
 }
 
 impl std::fmt::Debug for SignOptions {
@@ -93,6 +97,7 @@ impl std::fmt::Debug for SignOptions {
             .field("policy", &self.policy)
             .field("trust", &self.trust)
             .field("name_seed", &self.name_seed)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -107,6 +112,7 @@ impl Default for SignOptions {
             policy: CertificatePolicy::code_signing(),
             trust: TrustPolicy::none(),
             name_seed: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -154,6 +160,17 @@ pub struct SignOutcome {
     pub timestamp: Option<VerifiedToken>,
 }
 
+/// A signed package and what signing did: the result of [`sign_package`] and [`sign_bytes`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Signed<W> {
+    /// Where the signed package went: the writer given to [`sign_package`], or the bytes
+    /// from [`sign_bytes`].
+    pub output: W,
+    /// What signing did (the new signature part, countersigned or replaced, the timestamp).
+    pub outcome: SignOutcome,
+}
+
 /// Signs `package` with `signer` (a [`SigningKey`](crate::keys::SigningKey) or any other
 /// [`Signer`]), writing the signed package to `out`.
 ///
@@ -167,7 +184,7 @@ pub fn sign_package<R: Read + Seek, W: Write + Seek>(
     signer: &dyn Signer,
     options: &SignOptions,
     out: W,
-) -> Result<(W, SignOutcome)> {
+) -> Result<Signed<W>> {
     let now = options.time.unwrap_or_else(OffsetDateTime::now_utc);
     let layout = preflight(package, signer, options, now)?;
     write_signed(package, layout, signer, options, now, out)
@@ -183,7 +200,7 @@ pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
     options: &SignOptions,
     now: OffsetDateTime,
     out: W,
-) -> Result<(W, SignOutcome)> {
+) -> Result<Signed<W>> {
     let replace = options.mode == SignMode::Replace;
     let countersign = !replace && !layout.signatures.is_empty();
     let mut names = Names {
@@ -348,15 +365,15 @@ pub(crate) fn write_signed<R: Read + Seek, W: Write + Seek>(
     }
     w.add(signature_part.zip_item(), &xml)?;
     let out = w.finish()?;
-    Ok((
-        out,
-        SignOutcome {
+    Ok(Signed {
+        output: out,
+        outcome: SignOutcome {
             signature_part,
             countersigned: countersign,
             removed: if replace { layout.signatures.len() } else { 0 },
             timestamp,
         },
-    ))
+    })
 }
 
 /// What is checked before anything is written: the signer under the code-signing policy (the
@@ -532,20 +549,23 @@ fn relationship_references<R: Read + Seek>(
     Ok(refs)
 }
 
-/// Signs a package held in memory; returns the signed package's bytes.
+/// Signs a package held in memory (`what` names it in errors, read within
+/// [`SignOptions::limits`]); [`Signed::output`] holds the signed package's bytes.
 pub fn sign_bytes(
     pqx: &[u8],
     what: &str,
     signer: &dyn Signer,
     options: &SignOptions,
-    limits: &crate::limits::Limits,
-) -> Result<(Vec<u8>, SignOutcome)> {
-    let mut package = Package::open(std::io::Cursor::new(pqx), what, limits)?;
-    let (out, outcome) = sign_package(
+) -> Result<Signed<Vec<u8>>> {
+    let mut package = Package::open(std::io::Cursor::new(pqx), what, &options.limits)?;
+    let signed = sign_package(
         &mut package,
         signer,
         options,
         std::io::Cursor::new(Vec::new()),
     )?;
-    Ok((out.into_inner(), outcome))
+    Ok(Signed {
+        output: signed.output.into_inner(),
+        outcome: signed.outcome,
+    })
 }

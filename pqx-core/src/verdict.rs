@@ -10,7 +10,7 @@
 //! certificate → trust → policy → verdict → cms → verify
 //! ```
 //!
-//! [`judge_signer`] is the verdict on a signer that package and detached CMS verification
+//! `judge_signer` is the verdict on a signer that package and detached CMS verification
 //! share: the code-signing policy at the evaluation time, plus the claimed signing time.
 //!
 //! ```text

@@ -3,7 +3,7 @@
 //!
 //! Order of work, top to bottom:
 //! 1. [`SignatureLayout::locate`]: origin → signature parts → certificate parts.
-//! 2. For each signature part: [`parse_signature`] (structure, .NET's rules), choose the
+//! 2. For each signature part: `parse_signature` (structure, .NET's rules), choose the
 //!    signer certificate, check part existence (`ReferenceNotFound`) and content types, the
 //!    RSA SignatureValue over C14N(SignedInfo), the package Object digest, relationship
 //!    references (RelationshipTransform re-run on the package as it is now), and the
@@ -41,7 +41,7 @@ use std::io::{Read, Seek};
 use time::OffsetDateTime;
 
 /// Minimum RSA modulus size accepted for signers by the default policy
-/// ([`CertificatePolicy::code_signing`]).
+/// ([`crate::policy::CertificatePolicy::code_signing`]).
 pub const MIN_RSA_BITS: usize = crate::policy::DEFAULT_MIN_RSA_BITS;
 
 /// A digest still to be computed in the streaming pass.
@@ -146,7 +146,7 @@ fn check_signature<R: Read + Seek>(
 }
 
 /// Phase 1 — the signature part, parsed with .NET's structural rules
-/// ([`parse_signature`]); records the claimed time and the algorithms.
+/// (`parse_signature`); records the claimed time and the algorithms.
 fn read_signature<R: Read + Seek>(
     package: &mut Package<R>,
     part_name: &PartName,

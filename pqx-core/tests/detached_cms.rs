@@ -5,7 +5,6 @@ mod support;
 use pqx_core::cms::detached::{sign_detached_file, verify_detached_file, MAX_P7S_SIZE};
 use pqx_core::cms::{sign_detached, verify_detached};
 use pqx_core::digest::DigestAlgorithm;
-use pqx_core::limits::Limits;
 use pqx_core::report::Report;
 use pqx_core::sign::{sign_bytes, SignOptions};
 use pqx_core::test_pki::TestPkiOptions;
@@ -19,16 +18,15 @@ use time::OffsetDateTime;
 
 fn signed_pqx() -> Vec<u8> {
     let mez = pqx_core::sample::hello_world_mez().unwrap();
-    let pqx = pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Limits::default()).unwrap();
+    let pqx = pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Default::default()).unwrap();
     sign_bytes(
         &pqx,
         "HelloWorld.pqx",
         &pki().signing_key(),
         &SignOptions::default(),
-        &Limits::default(),
     )
     .unwrap()
-    .0
+    .output
 }
 
 fn run_openssl(dir: &Path, args: &[&str]) -> Output {

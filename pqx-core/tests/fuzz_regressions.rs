@@ -214,10 +214,10 @@ fn package_with_relationships(n: usize) -> Vec<u8> {
 fn signing_and_verifying_many_relationships_takes_linear_time() {
     const N: usize = 20_000;
     let package = package_with_relationships(N);
-    let limits = Limits::default();
     let key = support::packages::pki().signing_key();
-    let (signed, _) =
-        sign_bytes(&package, "many.pqx", &key, &SignOptions::default(), &limits).expect("sign");
+    let signed = sign_bytes(&package, "many.pqx", &key, &SignOptions::default())
+        .expect("sign")
+        .output;
     let verification =
         verify_bytes(&signed, "many.pqx", &VerifyOptions::default()).expect("verify");
     assert!(verification.is_valid(), "{verification:?}");

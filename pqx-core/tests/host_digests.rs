@@ -36,16 +36,15 @@ fn signed_with_payload() -> Vec<u8> {
     }
     w.add("data/payload.bin", &noise(1 << 20)).unwrap();
     let mez = w.finish().unwrap().into_inner();
-    let packed = pack_bytes(&mez, "Payload.mez", &Limits::default()).unwrap();
+    let packed = pack_bytes(&mez, "Payload.mez", &Default::default()).unwrap();
     sign_bytes(
         &packed,
         "payload.pqx",
         &pki().signing_key(),
         &SignOptions::default(),
-        &Limits::default(),
     )
     .unwrap()
-    .0
+    .output
 }
 
 fn options_with(host: HostDigests) -> VerifyOptions {

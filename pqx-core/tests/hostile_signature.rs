@@ -287,10 +287,9 @@ fn reports_sha1_as_weak() {
         "x",
         &key(),
         &pqx_core::sign::SignOptions::with_digest(pqx_core::digest::DigestAlgorithm::Sha1),
-        &pqx_core::limits::Limits::default(),
     )
     .unwrap()
-    .0;
+    .output;
     let v = verify(&pqx);
     assert_eq!(v.status, SignatureStatus::Success);
     assert!(

@@ -39,12 +39,13 @@ fn unsigned_package(big: RawEntry) -> Vec<u8> {
 
 fn sign(pqx: &[u8]) -> pqx_core::Result<Vec<u8>> {
     let mut p = Package::open(Cursor::new(pqx), "one-pass.pqx", &Limits::default())?;
-    let (out, _) = sign_package(
+    let out = sign_package(
         &mut p,
         &pki().signing_key(),
         &SignOptions::default(),
         Cursor::new(Vec::new()),
-    )?;
+    )?
+    .output;
     Ok(out.into_inner())
 }
 

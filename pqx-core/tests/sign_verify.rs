@@ -26,8 +26,9 @@ fn second_pki() -> &'static TestPki {
 
 fn sign(pqx: &[u8], pki: &TestPki, opts: SignOptions) -> Vec<u8> {
     let mut p = Package::open(Cursor::new(pqx), "x.pqx", &Limits::default()).unwrap();
-    let (out, _) =
-        sign_package(&mut p, &pki.signing_key(), &opts, Cursor::new(Vec::new())).unwrap();
+    let out = sign_package(&mut p, &pki.signing_key(), &opts, Cursor::new(Vec::new()))
+        .unwrap()
+        .output;
     out.into_inner()
 }
 

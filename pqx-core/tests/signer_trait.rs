@@ -11,7 +11,6 @@ use pqx_core::digest::DigestAlgorithm;
 use pqx_core::error::{Error, Result};
 use pqx_core::files::sign_file;
 use pqx_core::keys::Signer;
-use pqx_core::limits::Limits;
 use pqx_core::sign::SignOptions;
 use pqx_core::test_pki::TestPkiOptions;
 use pqx_core::verify::{verify_bytes, SignatureStatus, VerifyOptions};
@@ -79,7 +78,7 @@ fn test_signer(corrupt: bool) -> DigestOnlySigner {
 
 fn unsigned_file() -> (tempfile::TempDir, std::path::PathBuf, Vec<u8>) {
     let mez = pqx_core::sample::hello_world_mez().unwrap();
-    let pqx = pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Limits::default()).unwrap();
+    let pqx = pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Default::default()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("HelloWorld.pqx");
     std::fs::write(&path, &pqx).unwrap();
@@ -90,14 +89,7 @@ fn unsigned_file() -> (tempfile::TempDir, std::path::PathBuf, Vec<u8>) {
 fn a_signer_that_only_signs_digests_makes_a_package_that_verifies() {
     let (_dir, path, _) = unsigned_file();
     let signer = test_signer(false);
-    sign_file(
-        &path,
-        &path,
-        &signer,
-        &SignOptions::default(),
-        &Limits::default(),
-    )
-    .unwrap();
+    sign_file(&path, &path, &signer, &SignOptions::default()).unwrap();
     assert_eq!(signer.calls.load(Ordering::SeqCst), 1);
     let signed = std::fs::read(&path).unwrap();
     let v = verify_bytes(&signed, "HelloWorld.pqx", &VerifyOptions::default()).unwrap();
@@ -119,14 +111,7 @@ fn a_signer_that_only_signs_digests_makes_a_package_that_verifies() {
 fn refuses_a_signature_that_does_not_verify_and_leaves_the_input_untouched() {
     let (dir, path, before) = unsigned_file();
     let signer = test_signer(true);
-    let err = sign_file(
-        &path,
-        &path,
-        &signer,
-        &SignOptions::default(),
-        &Limits::default(),
-    )
-    .unwrap_err();
+    let err = sign_file(&path, &path, &signer, &SignOptions::default()).unwrap_err();
     assert!(
         matches!(&err, Error::Signer(m) if m.contains("does not verify with the certificate")),
         "{err}"
@@ -148,14 +133,7 @@ fn the_policy_refuses_a_signer_before_it_is_asked_to_sign() {
     let (cert, key) = pki().issue_leaf(&opts).unwrap();
     let signer = DigestOnlySigner::new(key, vec![cert, pki().intermediate.clone()], false);
     let (_dir, path, before) = unsigned_file();
-    let err = sign_file(
-        &path,
-        &path,
-        &signer,
-        &SignOptions::default(),
-        &Limits::default(),
-    )
-    .unwrap_err();
+    let err = sign_file(&path, &path, &signer, &SignOptions::default()).unwrap_err();
     assert!(matches!(err, Error::SigningPolicy(_)), "{err}");
     assert_eq!(signer.calls.load(Ordering::SeqCst), 0);
     assert_eq!(std::fs::read(&path).unwrap(), before);
@@ -164,14 +142,17 @@ fn the_policy_refuses_a_signer_before_it_is_asked_to_sign() {
 #[test]
 fn a_name_seed_and_a_fixed_time_make_signing_repeatable() {
     let mez = pqx_core::sample::hello_world_mez().unwrap();
-    let pqx = pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Limits::default()).unwrap();
+    let pqx = pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Default::default()).unwrap();
     let key = pki().signing_key();
     let signature_part = |seed: &str| {
         let mut options = SignOptions::default()
             .time(OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap());
         options.name_seed = Some(seed.to_owned());
-        let (signed, outcome) =
-            pqx_core::sign::sign_bytes(&pqx, "x.pqx", &key, &options, &Limits::default()).unwrap();
+        let pqx_core::sign::Signed {
+            output: signed,
+            outcome,
+            ..
+        } = pqx_core::sign::sign_bytes(&pqx, "x.pqx", &key, &options).unwrap();
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(signed)).unwrap();
         let mut xml = String::new();
         std::io::Read::read_to_string(

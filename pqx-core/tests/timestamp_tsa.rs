@@ -115,7 +115,11 @@ fn policy_trusting_both() -> TrustPolicy {
 
 fn sign_stamped(key: &pqx_core::keys::SigningKey, tsa_url: &str) -> Vec<u8> {
     let opts = SignOptions::default().timestamper(http(vec![dead_url(), tsa_url.to_owned()]));
-    let (out, outcome) = sign_bytes(&packed(), "x.pqx", key, &opts, &Limits::default()).unwrap();
+    let pqx_core::sign::Signed {
+        output: out,
+        outcome,
+        ..
+    } = sign_bytes(&packed(), "x.pqx", key, &opts).unwrap();
     let ts = outcome.timestamp.expect("signing reports the timestamp");
     assert_eq!(ts.authority.subject(), TSA_SUBJECT);
     out
@@ -227,14 +231,9 @@ fn a_valid_timestamp_keeps_a_since_expired_signer_valid() {
     );
 
     // The control: the same signer without a timestamp is invalid a month later.
-    let (plain, _) = sign_bytes(
-        &packed(),
-        "x.pqx",
-        &key,
-        &SignOptions::default(),
-        &Limits::default(),
-    )
-    .unwrap();
+    let plain = sign_bytes(&packed(), "x.pqx", &key, &SignOptions::default())
+        .unwrap()
+        .output;
     let v = verify_bytes(&plain, "x.pqx", &opts).unwrap();
     assert_eq!(v.status, SignatureStatus::InvalidCertificate);
     // …and .NET-style verifiers, which ignore the unreferenced Object, see a plain signature:
@@ -248,14 +247,9 @@ fn a_token_over_another_signature_value_is_rejected() {
     let server = LocalTsa::start();
     let key = pki().signing_key();
     let stamped = sign_stamped(&key, &server.url);
-    let (other, _) = sign_bytes(
-        &packed(),
-        "y.pqx",
-        &key,
-        &SignOptions::default(),
-        &Limits::default(),
-    )
-    .unwrap();
+    let other = sign_bytes(&packed(), "y.pqx", &key, &SignOptions::default())
+        .unwrap()
+        .output;
     let token = embedded_token(&stamped);
 
     let err = verify_token(&token, &signature_value(&other)).unwrap_err();
@@ -277,14 +271,9 @@ fn a_token_over_another_signature_value_is_rejected() {
 #[test]
 fn a_tsa_certificate_without_the_time_stamping_eku_is_rejected() {
     let key = pki().signing_key();
-    let (plain, _) = sign_bytes(
-        &packed(),
-        "x.pqx",
-        &key,
-        &SignOptions::default(),
-        &Limits::default(),
-    )
-    .unwrap();
+    let plain = sign_bytes(&packed(), "x.pqx", &key, &SignOptions::default())
+        .unwrap()
+        .output;
     let sv = signature_value(&plain);
 
     // Control: the same TSTInfo re-signed by the real TSA certificate is accepted…
@@ -322,7 +311,6 @@ fn a_tsa_certificate_without_the_time_stamping_eku_is_rejected() {
         "x.pqx",
         &key,
         &SignOptions::default().timestamper(bad_tsa),
-        &Limits::default(),
     )
     .unwrap_err();
     assert!(
@@ -340,14 +328,7 @@ fn every_tsa_unreachable_fails_clearly_and_writes_nothing() {
     let (a, b) = (dead_url(), dead_url());
     let opts = SignOptions::default().timestamper(http(vec![a.clone(), b.clone()]));
     let started = std::time::Instant::now();
-    let err = pqx_core::files::sign_file(
-        &input,
-        &output,
-        &pki().signing_key(),
-        &opts,
-        &Limits::default(),
-    )
-    .unwrap_err();
+    let err = pqx_core::files::sign_file(&input, &output, &pki().signing_key(), &opts).unwrap_err();
     assert!(matches!(err, Error::Timestamp(_)), "{err:?}");
     let msg = err.to_string();
     assert!(
@@ -503,14 +484,9 @@ fn a_certificate_revoked_before_the_timestamp_invalidates_the_signature() {
 #[test]
 fn only_the_exact_timestamp_object_is_allowed_besides_the_package_object() {
     let key = pki().signing_key();
-    let (plain, _) = sign_bytes(
-        &packed(),
-        "x.pqx",
-        &key,
-        &SignOptions::default(),
-        &Limits::default(),
-    )
-    .unwrap();
+    let plain = sign_bytes(&packed(), "x.pqx", &key, &SignOptions::default())
+        .unwrap()
+        .output;
     let xml = String::from_utf8(signature_xml(&plain)).unwrap();
     let token = resigned_token(&signature_value(&plain), "tsa", "shape");
     let stamped =
@@ -600,14 +576,9 @@ fn plain_and_stamped_with(
     key: &pqx_core::keys::SigningKey,
     token: impl FnOnce(&[u8]) -> Vec<u8>,
 ) -> (Vec<u8>, Vec<u8>) {
-    let (plain, _) = sign_bytes(
-        &packed(),
-        "x.pqx",
-        key,
-        &SignOptions::default(),
-        &Limits::default(),
-    )
-    .unwrap();
+    let plain = sign_bytes(&packed(), "x.pqx", key, &SignOptions::default())
+        .unwrap()
+        .output;
     let tok = token(&signature_value(&plain));
     let xml = add_timestamp(&signature_xml(&plain), &tok, &Limits::default()).unwrap();
     let stamped = with_signature_xml(&plain, &xml);
@@ -778,7 +749,9 @@ fn a_signature_time_at_the_largest_date_does_not_panic() {
     lenient.fatal_chain_flags = pqx_core::trust::ChainStatus::NO_ERROR;
     let mut sign_opts = SignOptions::default().time(max);
     sign_opts.policy = lenient;
-    let (signed, _) = sign_bytes(&packed(), "x.pqx", &key, &sign_opts, &Limits::default()).unwrap();
+    let signed = sign_bytes(&packed(), "x.pqx", &key, &sign_opts)
+        .unwrap()
+        .output;
     let xml = String::from_utf8(signature_xml(&signed)).unwrap();
     assert!(xml.contains("9999-12-31T23:59:59.0+00:00"), "{xml}");
     // The claimed time is the certificate's last second: valid, and nothing overflowed.

@@ -114,7 +114,7 @@ pub unsafe extern "C" fn pqx_package_pack_path(
     ffi_guard!({
         // SAFETY: pointer contracts of this function's `# Safety`.
         let (path, out) = unsafe { (str_arg(mez_path, "mez_path")?, out_arg(out, "out")?) };
-        let packed = pqx_core::pack::pack_bytes(&read_file(path)?, path, &Limits::default())?;
+        let packed = pqx_core::pack::pack_bytes(&read_file(path)?, path, &Default::default())?;
         out.write(into_handle(pqx_package::trusted(packed, path.to_owned())));
         Ok(())
     })
@@ -135,7 +135,7 @@ pub unsafe extern "C" fn pqx_package_pack_buffer(
     ffi_guard!({
         // SAFETY: pointer contracts of this function's `# Safety`.
         let (data, out) = unsafe { (bytes_arg(data, len, "data")?, out_arg(out, "out")?) };
-        let packed = pqx_core::pack::pack_bytes(data, "buffer", &Limits::default())?;
+        let packed = pqx_core::pack::pack_bytes(data, "buffer", &Default::default())?;
         out.write(into_handle(pqx_package::trusted(
             packed,
             "buffer".to_owned(),

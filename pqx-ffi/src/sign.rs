@@ -7,7 +7,6 @@ use crate::package::{pqx_package, write_bytes};
 use crate::signer::pqx_signer;
 use crate::status::pqx_status;
 use pqx_core::digest::DigestAlgorithm;
-use pqx_core::limits::Limits;
 use pqx_core::sign::{sign_bytes, SignMode, SignOptions};
 use std::ffi::c_char;
 
@@ -62,13 +61,13 @@ fn sign_package(
     mode: i32,
     digest: i32,
 ) -> Result<Vec<u8>, FfiError> {
-    let (bytes, _) = sign_bytes(
+    let bytes = sign_bytes(
         &package.bytes,
         &package.what,
         signer.signer.as_ref(),
         &options(mode, digest)?,
-        &Limits::default(),
-    )?;
+    )?
+    .output;
     Ok(bytes)
 }
 

@@ -13,7 +13,6 @@
 //! Nothing here is committed: the tests generate it.
 
 use pqx_core::keys::SigningKey;
-use pqx_core::limits::Limits;
 use pqx_core::pack::pack_bytes;
 use pqx_core::sample::hello_world_mez;
 use pqx_core::sign::{sign_bytes, SignOptions};
@@ -32,7 +31,6 @@ fn main() -> Res<()> {
     let large_mib: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(0);
     let out = Path::new(&out);
     std::fs::create_dir_all(out)?;
-    let limits = Limits::default();
 
     let pki = TestPki::generate(&TestPkiOptions::default())?;
     let counter_opts = TestPkiOptions {
@@ -51,21 +49,21 @@ fn main() -> Res<()> {
     )?;
 
     let mez = hello_world_mez()?;
-    let unsigned = pack_bytes(&mez, "HelloWorld.mez", &limits)?;
-    let (signed, _) = sign_bytes(
+    let unsigned = pack_bytes(&mez, "HelloWorld.mez", &Default::default())?;
+    let signed = sign_bytes(
         &unsigned,
         "unsigned.pqx",
         &pki.signing_key(),
         &SignOptions::default(),
-        &limits,
-    )?;
-    let (countersigned, _) = sign_bytes(
+    )?
+    .output;
+    let countersigned = sign_bytes(
         &signed,
         "signed.pqx",
         &counter_signer,
         &SignOptions::default(),
-        &limits,
-    )?;
+    )?
+    .output;
     let tampered = flip_byte_in(&signed, "HelloWorld.pq")?;
 
     std::fs::write(out.join("HelloWorld.mez"), &mez)?;
@@ -81,14 +79,14 @@ fn main() -> Res<()> {
 
     let large = if large_mib > 0 {
         let mez = large_mez(large_mib)?;
-        let pqx = pack_bytes(&mez, "Large.mez", &limits)?;
-        let (pqx, _) = sign_bytes(
+        let pqx = pack_bytes(&mez, "Large.mez", &Default::default())?;
+        let pqx = sign_bytes(
             &pqx,
             "large.pqx",
             &pki.signing_key(),
             &SignOptions::default(),
-            &limits,
-        )?;
+        )?
+        .output;
         std::fs::write(out.join("large.pqx"), &pqx)?;
         Some(pqx.len())
     } else {

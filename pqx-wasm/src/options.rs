@@ -1,9 +1,9 @@
 //! `verify`'s options object, as JavaScript passes it, and its translation into the core's
 //! [`pqx_core::verify::VerifyOptions`].
 
-use pqx_core::archive::ByteRange;
 use pqx_core::certificate::Certificate;
 use pqx_core::digest::DigestAlgorithm;
+use pqx_core::host_digest::ByteRange;
 use pqx_core::host_digest::HostDigests;
 use pqx_core::trust::TrustPolicy;
 use pqx_core::verify;

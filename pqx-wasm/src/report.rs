@@ -2,8 +2,8 @@
 //! computes on the whole [`Verification`] and the package's SHA-256.
 
 use crate::options::VerifyOptions;
-use pqx_core::archive::ByteRange;
 use pqx_core::digest::DigestAlgorithm;
+use pqx_core::host_digest::ByteRange;
 use pqx_core::host_digest::HostDigests;
 use pqx_core::report::Report;
 use pqx_core::verify::{verify_bytes, Verification};

@@ -23,15 +23,15 @@ fn fixture() -> &'static Fixture {
         let pki = TestPki::generate(&TestPkiOptions::default()).expect("test PKI");
         let mez = pqx_core::sample::hello_world_mez().expect("sample");
         let unsigned =
-            pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Limits::default()).expect("pack");
-        let (signed, _) = sign_bytes(
+            pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Default::default()).expect("pack");
+        let signed = sign_bytes(
             &unsigned,
             "HelloWorld.pqx",
             &pki.signing_key(),
             &SignOptions::default(),
-            &Limits::default(),
         )
-        .expect("sign");
+        .expect("sign")
+        .output;
         Fixture {
             pki,
             unsigned,

@@ -14,7 +14,6 @@
 use pqx_benches::{
     bench_key, input_dir, mez_file, parse_size, sha256_file, signed_file, write_tree, Spec,
 };
-use pqx_core::limits::Limits;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -72,11 +71,10 @@ fn run(a: &[&str]) -> Result<(), Box<dyn std::error::Error>> {
                 Path::new(output),
                 &key,
                 &pqx_core::sign::SignOptions::default(),
-                &Limits::default(),
             )?;
         }
         ["pack", mez, output] => {
-            pqx_core::files::pack_file(Path::new(mez), Path::new(output), &Limits::default())?
+            pqx_core::files::pack_file(Path::new(mez), Path::new(output), &Default::default())?
         }
         ["hash", file] => {
             let digest = sha256_file(Path::new(file))?;

@@ -47,19 +47,18 @@ fn entries(zip: &[u8]) -> BoxResult<Vec<(String, Vec<u8>)>> {
 }
 
 fn run(corpus: &Path, work: &Path) -> BoxResult<()> {
-    let limits = Limits::default();
     let mez = pqx_core::sample::hello_world_mez()?;
-    let packed = pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &limits)?;
+    let packed = pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Default::default())?;
     let pki = TestPki::generate(&TestPkiOptions::default())?;
     let key = pki.signing_key();
-    let (signed, _) = sign_bytes(&packed, "seed.pqx", &key, &SignOptions::default(), &limits)?;
-    let (signed_sha1, _) = sign_bytes(
+    let signed = sign_bytes(&packed, "seed.pqx", &key, &SignOptions::default())?.output;
+    let signed_sha1 = sign_bytes(
         &packed,
         "seed.pqx",
         &key,
         &SignOptions::with_digest(DigestAlgorithm::Sha1),
-        &limits,
-    )?;
+    )?
+    .output;
     // The smallest archive: an end-of-central-directory record alone.
     let mut empty_zip = vec![0x50, 0x4b, 0x05, 0x06];
     empty_zip.extend_from_slice(&[0; 18]);
@@ -136,11 +135,7 @@ fn openssl(dir: &Path, args: &[&str]) -> BoxResult<()> {
         .current_dir(dir)
         .output()?;
     if !out.status.success() {
-        return Err(format!(
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
+        return Err(format!("openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr)).into());
     }
     Ok(())
 }
@@ -168,29 +163,65 @@ fn timestamped_seeds(
     openssl(
         &dir,
         &[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "root.key", "-out",
-            "root.pem", "-days", "3650", "-subj", "/CN=seed TSA root",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "root.key",
+            "-out",
+            "root.pem",
+            "-days",
+            "3650",
+            "-subj",
+            "/CN=seed TSA root",
         ],
     )?;
     openssl(
         &dir,
         &[
-            "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "tsa.key", "-out",
-            "tsa.csr", "-subj", "/CN=seed TSA",
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "tsa.key",
+            "-out",
+            "tsa.csr",
+            "-subj",
+            "/CN=seed TSA",
         ],
     )?;
     openssl(
         &dir,
         &[
-            "x509", "-req", "-in", "tsa.csr", "-CA", "root.pem", "-CAkey", "root.key",
-            "-CAcreateserial", "-days", "3650", "-extfile", "ext.cnf", "-extensions", "tsa",
-            "-out", "tsa.pem",
+            "x509",
+            "-req",
+            "-in",
+            "tsa.csr",
+            "-CA",
+            "root.pem",
+            "-CAkey",
+            "root.key",
+            "-CAcreateserial",
+            "-days",
+            "3650",
+            "-extfile",
+            "ext.cnf",
+            "-extensions",
+            "tsa",
+            "-out",
+            "tsa.pem",
         ],
     )?;
     std::fs::write(dir.join("serial"), "01\n")?;
-    let limits = Limits::default();
     for (name, extra) in [
-        ("seconds", "signer_digest = sha256\ness_cert_id_alg = sha256\n"),
+        (
+            "seconds",
+            "signer_digest = sha256\ness_cert_id_alg = sha256\n",
+        ),
         (
             "millis",
             "signer_digest = sha256\ness_cert_id_alg = sha256\nclock_precision_digits = 3\n",
@@ -209,22 +240,42 @@ fn timestamped_seeds(
         let config = format!("{name}.cnf");
         let timestamper = move |request: &pqx_core::cms::TimestampRequest| {
             let fail = |e: Box<dyn std::error::Error>| pqx_core::Error::Timestamp(e.to_string());
-            std::fs::write(tsa_dir.join("q.tsq"), request.der())
-                .map_err(|e| fail(e.into()))?;
+            std::fs::write(tsa_dir.join("q.tsq"), request.der()).map_err(|e| fail(e.into()))?;
             openssl(
                 &tsa_dir,
                 &[
-                    "ts", "-reply", "-config", &config, "-queryfile", "q.tsq", "-token_out",
-                    "-out", "q.tok",
+                    "ts",
+                    "-reply",
+                    "-config",
+                    &config,
+                    "-queryfile",
+                    "q.tsq",
+                    "-token_out",
+                    "-out",
+                    "q.tok",
                 ],
             )
             .map_err(fail)?;
             std::fs::read(tsa_dir.join("q.tok")).map_err(|e| fail(e.into()))
         };
         let options = SignOptions::default().timestamper(std::sync::Arc::new(timestamper));
-        let (signed, outcome) = sign_bytes(packed, "seed.pqx", key, &options, &limits)?;
-        put(corpus, "verify_timestamped", &format!("{name}.pqx"), &signed)?;
-        put(corpus, "verify", &format!("timestamped-{name}.pqx"), &signed)?;
+        let pqx_core::sign::Signed {
+            output: signed,
+            outcome,
+            ..
+        } = sign_bytes(packed, "seed.pqx", key, &options)?;
+        put(
+            corpus,
+            "verify_timestamped",
+            &format!("{name}.pqx"),
+            &signed,
+        )?;
+        put(
+            corpus,
+            "verify",
+            &format!("timestamped-{name}.pqx"),
+            &signed,
+        )?;
         if outcome.timestamp.is_some() {
             let token = std::fs::read(dir.join("q.tok"))?;
             put(corpus, "verify_timestamped", &format!("{name}.tok"), &token)?;

@@ -81,7 +81,7 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Failure> {
     let unsigned = pack(&mut mez, Cursor::new(Vec::new()))?.into_inner();
     let mut package = Package::open(Cursor::new(unsigned), &display_name(&target), &limits)?;
     let outcome = write_atomically(&target, |w| {
-        sign_package(&mut package, &key, &options, w).map(|(_, o)| o)
+        sign_package(&mut package, &key, &options, w).map(|signed| signed.outcome)
     })
     .map_err(|e| failure::writing(&target, e))?;
     report_signed(&target, &key, &outcome);

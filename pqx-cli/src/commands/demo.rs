@@ -8,7 +8,6 @@ use crate::cli::DemoArgs;
 use crate::failure::{Exit, Failure};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use pqx_core::files::{pack_and_sign_file, verify_file};
-use pqx_core::limits::Limits;
 use pqx_core::lint::{self, CheckOptions, ConnectorFile, ConnectorSource};
 use pqx_core::report::Report;
 use pqx_core::sign::SignOptions;
@@ -74,13 +73,7 @@ pub fn run(args: &DemoArgs) -> Result<Exit, Failure> {
     );
 
     let pqx = dir.join("HelloWorld.pqx");
-    pack_and_sign_file(
-        &mez,
-        &pqx,
-        &pki.signing_key(),
-        &SignOptions::default(),
-        &Limits::default(),
-    )?;
+    pack_and_sign_file(&mez, &pqx, &pki.signing_key(), &SignOptions::default())?;
     outln!(
         "4. Packed and signed {} as {}",
         pqx.display(),

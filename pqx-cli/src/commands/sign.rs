@@ -116,8 +116,9 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
         };
     let key = key.as_ref();
     let mut out = AtomicFile::create(target).map_err(|e| failure::writing(target, e))?;
-    let (_, outcome) = sign_package(&mut package, key, &options, out.writer())
-        .map_err(|e| failure::writing(target, e))?;
+    let outcome = sign_package(&mut package, key, &options, out.writer())
+        .map_err(|e| failure::writing(target, e))?
+        .outcome;
     // The input is closed before the rename: Windows refuses to replace an open file.
     drop(package);
     out.commit().map_err(|e| failure::writing(target, e))?;

@@ -9,6 +9,9 @@ pub mod signature_parts;
 mod xml_escape;
 mod xml_part;
 
+/// The ZIP entry behind a [`Part`] (its sizes, CRC and compression), re-exported because the
+/// ZIP reader itself is internal.
+pub use crate::archive::Entry as ZipEntry;
 pub use content_types::ContentTypes;
 pub use package::{Package, Part};
 pub use part_name::PartName;

@@ -55,7 +55,7 @@ pub struct Package<R: Read + Seek> {
 impl<R: Read + Seek> Package<R> {
     /// Opens a package strictly. `what` names it in errors (usually the file name).
     ///
-    /// Fails when the ZIP is unsafe (see [`crate::archive`]), `[Content_Types].xml` is
+    /// Fails when the ZIP is unsafe (see the ZIP rules in `docs/SECURITY.md`), `[Content_Types].xml` is
     /// missing or malformed, a part has no content type, a name breaks the part-name rules,
     /// a relationship part is malformed or belongs to no part, or an internal relationship
     /// points outside the package or at a missing part.
@@ -203,12 +203,12 @@ impl<R: Read + Seek> Package<R> {
     }
 
     /// Where a stored part's bytes lie in the package file (see
-    /// [`ArchiveReader::stored_range`]); `None` for a deflated part.
+    /// `ArchiveReader::stored_range`); `None` for a deflated part.
     pub fn stored_range(&mut self, part: &Part) -> Result<Option<ByteRange>> {
         self.archive.stored_range(&part.entry)
     }
 
-    /// Streams a part's bytes (see [`ArchiveReader::stream`]).
+    /// Streams a part's bytes (its CRC checked at the end).
     pub fn stream_part(&mut self, part: &Part, sink: impl FnMut(&[u8])) -> Result<()> {
         self.archive.stream(&part.entry, sink)
     }

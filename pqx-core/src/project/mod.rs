@@ -7,7 +7,7 @@
 //! refuses what would make a broken or surprising package: a listed file that does not
 //! exist, two different files that would land under one name, no section document.
 //! [`write_mez`] then zips the files deterministically (sorted names, the fixed timestamps
-//! and deflate choice of [`ArchiveWriter`]), so the same folder always gives the same bytes.
+//! and deflate choice of `ArchiveWriter`), so the same folder always gives the same bytes.
 
 pub mod condition;
 pub mod conventions;
@@ -291,7 +291,7 @@ fn left_out(dir: &Path, files: &[PlannedFile]) -> Result<Vec<String>> {
 }
 
 /// Zips the plan's files into a `.mez` written to `out`: sorted names, fixed timestamps,
-/// each file deflated or stored as [`ArchiveWriter::add_smaller`] decides from its bytes.
+/// each file deflated or stored as `ArchiveWriter::add_smaller` decides from its bytes.
 /// A file bigger than `limits.max_part_size` is refused before anything is read.
 pub fn write_mez<W: Write + Seek>(plan: &BuildPlan, out: W, limits: &Limits) -> Result<W> {
     let mut w = ArchiveWriter::new(out);

@@ -5,7 +5,7 @@
 //! exactly the project's static part: `PropertyGroup`s (in document order, each property
 //! seeing the ones before it) and `ItemGroup`s' `MezContent` elements with `Include`
 //! (`;`-separated, wildcards), `Exclude` and `Remove`, under the `Condition`s
-//! [`condition`](super::condition) can evaluate. Targets are not run. What would need
+//! [`condition`] can evaluate. Targets are not run. What would need
 //! MSBuild itself (an unevaluable condition, `<Choose>`, an `<Import>` or `Sdk` that could
 //! add items) is either refused with an error naming the file and line, or reported in
 //! [`ProjectItems::notes`] when it cannot change the items.

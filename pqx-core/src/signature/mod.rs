@@ -14,10 +14,18 @@
 //!     └─ SignatureProperties/SignatureProperty Id="idSignatureTime"/SignatureTime
 //! ```
 
+// How pqx writes and parses the XML: mechanics behind `sign` and `verify`, public only under
+// the `internals` feature (fuzz targets and tests reach them; no semver promise).
+#[cfg(feature = "internals")]
 pub mod build;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod build;
 mod key_info;
 pub mod model;
+#[cfg(feature = "internals")]
 pub mod parse;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod parse;
 pub mod time;
 pub mod uris;
 

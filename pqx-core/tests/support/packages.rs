@@ -21,7 +21,7 @@ pub fn pki() -> &'static TestPki {
 /// The sample connector, packed.
 pub fn packed() -> Vec<u8> {
     let mez = pqx_core::sample::hello_world_mez().unwrap();
-    pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Limits::default()).unwrap()
+    pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Default::default()).unwrap()
 }
 
 /// The sample connector, packed and signed by the test PKI's leaf.
@@ -31,10 +31,9 @@ pub fn signed() -> Vec<u8> {
         "x.pqx",
         &pki().signing_key(),
         &SignOptions::default(),
-        &Limits::default(),
     )
     .unwrap()
-    .0
+    .output
 }
 
 /// What verification found unsigned, as the report prints it.
