@@ -124,6 +124,38 @@ pub fn load_pem_files(key: &Path, key_password: Option<&str>, chain: &Path) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::verify::SignatureStatus;
+
+    /// The files are written through `&mut BufWriter<File>`, seeks included (the ZIP writer
+    /// seeks back to fill in sizes): the bytes must be those of the in-memory path, and the
+    /// signed results must verify.
+    #[test]
+    fn packs_and_signs_through_the_buffered_file_writer() {
+        let d = tempfile::tempdir().unwrap();
+        let limits = Limits::default();
+        let mez_bytes = crate::sample::hello_world_mez().unwrap();
+        let mez = d.path().join("HelloWorld.mez");
+        std::fs::write(&mez, &mez_bytes).unwrap();
+        let unsigned = default_package_path(&mez);
+        pack_file(&mez, &unsigned, &limits).unwrap();
+        assert_eq!(
+            std::fs::read(&unsigned).unwrap(),
+            crate::pack::pack_bytes(&mez_bytes, "HelloWorld.mez", &limits).unwrap()
+        );
+        let options = VerifyOptions::default();
+        assert_eq!(
+            verify_file(&unsigned, &options).unwrap().status,
+            SignatureStatus::NotSigned
+        );
+        let key = crate::test_pki::TestPki::generate(&Default::default())
+            .unwrap()
+            .signing_key();
+        let signed = d.path().join("Signed.pqx");
+        pack_and_sign_file(&mez, &signed, &key, &SignOptions::default(), &limits).unwrap();
+        assert!(verify_file(&signed, &options).unwrap().is_valid());
+        sign_file(&unsigned, &unsigned, &key, &SignOptions::default(), &limits).unwrap();
+        assert!(verify_file(&unsigned, &options).unwrap().is_valid());
+    }
 
     #[test]
     fn default_package_path_is_the_input_beside_itself_with_the_pqx_extension() {
