@@ -34,6 +34,9 @@ parts = [("Modulus", b(pub.n, size)), ("Exponent", b(pub.e)), ("P", b(n.p, half)
 open("leaf.xml", "w").write("<RSAKeyValue>" + "".join(f"<{t}>{v}</{t}>" for t, v in parts) + "</RSAKeyValue>")
 PY
   cat leaf.pem root.pem > chain.pem
+  # A chain file that lists the root first: its thumbprint is still the signer's.
+  cat root.pem leaf.pem > root-first.pem
+  openssl x509 -in leaf.pem -noout -fingerprint -sha1 | sed 's/.*=//; s/://g' > leaf.sha1 || return 1
   openssl pkcs12 -export -inkey leaf.key -in leaf.pem -certfile root.pem -passout "pass:$PASSWORD" -out signer.pfx || return 1
   openssl pkcs12 -export -legacy -inkey leaf.key -in leaf.pem -certfile root.pem -passout "pass:$PASSWORD" -out signer-legacy.pfx || return 1
   openssl pkcs12 -export -inkey noeku.key -in noeku.pem -certfile root.pem -passout "pass:$PASSWORD" -out noeku.pfx || return 1

@@ -344,8 +344,9 @@ pqx_status pqx_signer_from_callback(const uint8_t *const *chain_der,
 
 /**
  * SHA-1 thumbprint (40 upper-case hex digits) of a certificate given as PEM or DER bytes
- * (the first one of a PEM chain): the value to put in Power BI's
- * `TrustedCertificateThumbprints`. Free the string with `pqx_string_free()`.
+ * (of a PEM chain, the signer's: the first that is not a CA, else the first): the value to
+ * put in Power BI's `TrustedCertificateThumbprints`. Free the string with
+ * `pqx_string_free()`.
  *
  * # Safety
  * `data` is NULL (only with `len == 0`) or points to `len` readable bytes; `out` is NULL or
@@ -354,8 +355,9 @@ pqx_status pqx_signer_from_callback(const uint8_t *const *chain_der,
 pqx_status pqx_certificate_thumbprint(const uint8_t *data, size_t len, char **out);
 
 /**
- * SHA-256 thumbprint (64 upper-case hex digits) of a certificate given as PEM or DER bytes,
- * for pinning without SHA-1. Free the string with `pqx_string_free()`.
+ * SHA-256 thumbprint (64 upper-case hex digits) of a certificate given as PEM or DER bytes
+ * (chosen as by `pqx_certificate_thumbprint()`), for pinning without SHA-1. Free the string
+ * with `pqx_string_free()`.
  *
  * # Safety
  * `data` is NULL (only with `len == 0`) or points to `len` readable bytes; `out` is NULL or

@@ -11,7 +11,6 @@
 mod output;
 mod cli;
 mod commands;
-mod connector;
 mod external_signer;
 mod failure;
 mod interrupt;

@@ -88,14 +88,46 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// The status column of an audit row: the file's signature status, or that it could not be
+/// verified at all. Typed rather than text so that a caller tells an unreadable file from
+/// a bad signature with a `match`, not by comparing strings; [`AuditStatus::as_str`] gives
+/// the text reports print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuditStatus {
+    /// The file was read as a package and this is its overall signature status. A `.mez`,
+    /// which cannot carry a signature, is `NotSigned` without being opened.
+    Signature(SignatureStatus),
+    /// The file could not be read as a package (not a ZIP, unreadable, over a limit…):
+    /// [`FileAudit::error`] says why.
+    Error,
+}
+
+impl AuditStatus {
+    /// The name reports print: the signature status's [`SignatureStatus::name`]
+    /// (`Success`, `NotSigned`, …), or `Error` (which no signature status is called).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditStatus::Signature(s) => s.name(),
+            AuditStatus::Error => "Error",
+        }
+    }
+}
+
+impl std::fmt::Display for AuditStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What the audit found about one file: one row of the table.
 #[derive(Debug, Clone)]
 pub struct FileAudit {
     /// The file.
     pub path: PathBuf,
-    /// The signature status name (`Success`, `NotSigned`, …), or `Error` when the file
-    /// could not be read as a package.
-    pub status: String,
+    /// The signature status, or [`AuditStatus::Error`] when the file could not be read as
+    /// a package.
+    pub status: AuditStatus,
     /// Whether the signatures are valid ([`crate::verify::Verification::is_valid`]).
     pub valid: bool,
     /// Whether every signer is trusted by the policy (false when there is none).
@@ -113,10 +145,10 @@ pub struct FileAudit {
 }
 
 impl FileAudit {
-    fn failed(path: &Path, status: &str, error: Option<String>) -> Self {
+    fn failed(path: &Path, status: AuditStatus, error: Option<String>) -> Self {
         FileAudit {
             path: path.to_path_buf(),
-            status: status.to_owned(),
+            status,
             valid: false,
             trusted: false,
             signer: None,
@@ -133,18 +165,18 @@ pub fn audit_file(path: &Path, options: &VerifyOptions) -> FileAudit {
     if has_extension(path, "mez") {
         return FileAudit::failed(
             path,
-            SignatureStatus::NotSigned.name(),
+            AuditStatus::Signature(SignatureStatus::NotSigned),
             Some("a .mez cannot be signed; pack and sign it into a .pqx".to_owned()),
         );
     }
     let v = match crate::files::verify_file(path, options) {
         Ok(v) => v,
-        Err(e) => return FileAudit::failed(path, "Error", Some(e.to_string())),
+        Err(e) => return FileAudit::failed(path, AuditStatus::Error, Some(e.to_string())),
     };
     let signer = v.signatures.iter().find_map(|s| s.signer.as_ref());
     FileAudit {
         path: path.to_path_buf(),
-        status: v.status.name().to_owned(),
+        status: AuditStatus::Signature(v.status),
         valid: v.is_valid(),
         trusted: v.is_trusted(),
         signer: signer.map(|c| c.subject()),
@@ -230,6 +262,36 @@ mod tests {
         let rows = audit(&files, &VerifyOptions::default(), 4);
         let paths: Vec<&PathBuf> = rows.iter().map(|r| &r.path).collect();
         assert_eq!(paths, files.iter().collect::<Vec<_>>());
-        assert!(rows.iter().all(|r| r.status == "Error" && !r.valid));
+        assert!(rows
+            .iter()
+            .all(|r| r.status == AuditStatus::Error && !r.valid));
+    }
+
+    #[test]
+    fn audit_status_prints_the_signature_status_name_or_error() {
+        assert_eq!(AuditStatus::Error.to_string(), "Error");
+        for s in [
+            SignatureStatus::Success,
+            SignatureStatus::NotSigned,
+            SignatureStatus::InvalidSignature,
+            SignatureStatus::UnsupportedAlgorithm,
+        ] {
+            assert_eq!(AuditStatus::Signature(s).as_str(), s.name());
+            assert_ne!(AuditStatus::Signature(s).as_str(), "Error");
+        }
+    }
+
+    #[test]
+    fn a_mez_is_not_signed_without_being_opened() {
+        let d = tempfile::tempdir().unwrap();
+        let mez = d.path().join("C.mez");
+        std::fs::write(&mez, b"not a zip").unwrap();
+        let row = audit_file(&mez, &VerifyOptions::default());
+        assert_eq!(
+            row.status,
+            AuditStatus::Signature(SignatureStatus::NotSigned)
+        );
+        assert_eq!(row.status.to_string(), "NotSigned");
+        assert!(!row.valid && row.report.is_none());
     }
 }

@@ -15,8 +15,8 @@ use crate::pack::PackOptions;
 use crate::sign::{sign_package, SignOptions, SignOutcome};
 use crate::verify::{verify_package, Verification, VerifyOptions};
 use std::fs::File;
-use std::io::{BufReader, Cursor, Seek, Write};
-use std::path::Path;
+use std::io::{BufReader, Cursor};
+use std::path::{Path, PathBuf};
 
 fn open(path: &Path) -> Result<BufReader<File>> {
     File::open(path)
@@ -44,13 +44,22 @@ fn refuse_same_file(input: &Path, output: &Path, in_place: bool) -> Result<()> {
     refuse_overlaps(&inputs, &outputs, in_place.then_some((output, input)))
 }
 
+/// Where a package made from the `.mez` (or build output) at `mez` goes when no target is
+/// named: beside it, with the same name and the extension `.pqx` (`X.mez` → `X.pqx`,
+/// `a.b.mez` → `a.b.pqx`, `X` → `X.pqx`). This is MakePQX's `pack` rule; `pqx pack` and
+/// `pqx build --sign` follow it, so one function owns it and every front end names the same
+/// file.
+pub fn default_package_path(mez: &Path) -> PathBuf {
+    mez.with_extension("pqx")
+}
+
 /// Packs the `.mez` at `mez` into an unsigned `.pqx` at `out` (atomically).
 pub fn pack_file(mez: &Path, out: &Path, options: &PackOptions) -> Result<()> {
     refuse_same_file(mez, out, false)?;
     let mut m = Mez::open(open(mez)?, &name(mez), &options.limits)?;
-    write_atomically(out, |w| {
-        crate::pack::pack(&mut m, SeekWriter::new(w)).map(drop)
-    })
+    // `&mut BufWriter<File>` is itself `Write + Seek` (a `BufWriter` flushes before it
+    // seeks), which is all the ZIP writer needs.
+    write_atomically(out, |w| crate::pack::pack(&mut m, w).map(drop))
 }
 
 /// Signs (or countersigns, or replaces — see [`SignOptions`]) the package at `input`,
@@ -65,7 +74,7 @@ pub fn sign_file(
     refuse_same_file(input, output, true)?;
     let mut package = Package::open(open(input)?, &name(input), &options.limits)?;
     let mut out = AtomicFile::create(output)?;
-    let outcome = sign_package(&mut package, key, options, SeekWriter::new(out.writer()))?.outcome;
+    let outcome = sign_package(&mut package, key, options, out.writer())?.outcome;
     // Closed before the rename: Windows refuses to replace a file that is still open, which
     // signing in place does.
     drop(package);
@@ -86,7 +95,7 @@ pub fn pack_and_sign_file(
     let unsigned = crate::pack::pack(&mut m, Cursor::new(Vec::new()))?.into_inner();
     let mut package = Package::open(Cursor::new(unsigned), &name(out), &options.limits)?;
     write_atomically(out, |w| {
-        Ok(sign_package(&mut package, key, options, SeekWriter::new(w))?.outcome)
+        Ok(sign_package(&mut package, key, options, w)?.outcome)
     })
 }
 
@@ -110,27 +119,56 @@ pub fn load_pem_files(key: &Path, key_password: Option<&str>, chain: &Path) -> R
     SigningKey::from_pem_parts(&k, key_password, &c, &name(key))
 }
 
-/// Adapts a plain [`Write`] (the atomic temp file) to `Write + Seek` for the ZIP writer by
-/// seeking the underlying file: the buffered writer is flushed first.
-struct SeekWriter<'a, W: Write + Seek>(&'a mut std::io::BufWriter<W>);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::SignatureStatus;
 
-impl<'a, W: Write + Seek> SeekWriter<'a, W> {
-    fn new(w: &'a mut std::io::BufWriter<W>) -> Self {
-        SeekWriter(w)
+    /// The files are written through `&mut BufWriter<File>`, seeks included (the ZIP writer
+    /// seeks back to fill in sizes): the bytes must be those of the in-memory path, and the
+    /// signed results must verify.
+    #[test]
+    fn packs_and_signs_through_the_buffered_file_writer() {
+        let d = tempfile::tempdir().unwrap();
+        let options = PackOptions::default();
+        let mez_bytes = crate::sample::hello_world_mez().unwrap();
+        let mez = d.path().join("HelloWorld.mez");
+        std::fs::write(&mez, &mez_bytes).unwrap();
+        let unsigned = default_package_path(&mez);
+        pack_file(&mez, &unsigned, &options).unwrap();
+        assert_eq!(
+            std::fs::read(&unsigned).unwrap(),
+            crate::pack::pack_bytes(&mez_bytes, "HelloWorld.mez", &options).unwrap()
+        );
+        let options = VerifyOptions::default();
+        assert_eq!(
+            verify_file(&unsigned, &options).unwrap().status,
+            SignatureStatus::NotSigned
+        );
+        let key = crate::test_pki::TestPki::generate(&Default::default())
+            .unwrap()
+            .signing_key();
+        let signed = d.path().join("Signed.pqx");
+        pack_and_sign_file(&mez, &signed, &key, &SignOptions::default()).unwrap();
+        assert!(verify_file(&signed, &options).unwrap().is_valid());
+        sign_file(&unsigned, &unsigned, &key, &SignOptions::default()).unwrap();
+        assert!(verify_file(&unsigned, &options).unwrap().is_valid());
     }
-}
 
-impl<W: Write + Seek> Write for SeekWriter<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
-    }
-}
-
-impl<W: Write + Seek> Seek for SeekWriter<'_, W> {
-    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
-        self.0.seek(pos)
+    #[test]
+    fn default_package_path_is_the_input_beside_itself_with_the_pqx_extension() {
+        let cases = [
+            ("dir/HelloWorld.mez", "dir/HelloWorld.pqx"),
+            ("dir/a.b.MEZ", "dir/a.b.pqx"),
+            ("HelloWorld", "HelloWorld.pqx"),
+            ("bin/AnyCPU/Debug/X.mez", "bin/AnyCPU/Debug/X.pqx"),
+        ];
+        for (mez, want) in cases {
+            assert_eq!(
+                default_package_path(Path::new(mez)),
+                Path::new(want),
+                "{mez}"
+            );
+        }
     }
 }

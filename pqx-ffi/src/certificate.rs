@@ -1,24 +1,15 @@
 //! Certificate helpers that need no handle.
 
 use crate::args::{bytes_arg, out_arg};
-use crate::error::FfiError;
 use crate::status::pqx_status;
 use crate::string::into_c_string;
 use pqx_core::certificate::Certificate;
 use std::ffi::c_char;
 
-/// The first certificate of PEM or DER bytes (detected).
-fn first_certificate(bytes: &[u8]) -> Result<Certificate, FfiError> {
-    let certs = Certificate::from_bytes_auto(bytes)?;
-    certs
-        .into_iter()
-        .next()
-        .ok_or_else(|| pqx_core::Error::certificate(None, "no certificate").into())
-}
-
 /// SHA-1 thumbprint (40 upper-case hex digits) of a certificate given as PEM or DER bytes
-/// (the first one of a PEM chain): the value to put in Power BI's
-/// `TrustedCertificateThumbprints`. Free the string with `pqx_string_free()`.
+/// (of a PEM chain, the signer's: the first that is not a CA, else the first): the value to
+/// put in Power BI's `TrustedCertificateThumbprints`. Free the string with
+/// `pqx_string_free()`.
 ///
 /// # Safety
 /// `data` is NULL (only with `len == 0`) or points to `len` readable bytes; `out` is NULL or
@@ -32,13 +23,16 @@ pub unsafe extern "C" fn pqx_certificate_thumbprint(
     ffi_guard!({
         // SAFETY: pointer contracts of this function's `# Safety`.
         let (data, out) = unsafe { (bytes_arg(data, len, "data")?, out_arg(out, "out")?) };
-        out.write(into_c_string(first_certificate(data)?.thumbprint_sha1())?);
+        out.write(into_c_string(
+            Certificate::signer_from_pem_or_der(data)?.thumbprint_sha1(),
+        )?);
         Ok(())
     })
 }
 
-/// SHA-256 thumbprint (64 upper-case hex digits) of a certificate given as PEM or DER bytes,
-/// for pinning without SHA-1. Free the string with `pqx_string_free()`.
+/// SHA-256 thumbprint (64 upper-case hex digits) of a certificate given as PEM or DER bytes
+/// (chosen as by `pqx_certificate_thumbprint()`), for pinning without SHA-1. Free the string
+/// with `pqx_string_free()`.
 ///
 /// # Safety
 /// `data` is NULL (only with `len == 0`) or points to `len` readable bytes; `out` is NULL or
@@ -52,7 +46,9 @@ pub unsafe extern "C" fn pqx_certificate_thumbprint_sha256(
     ffi_guard!({
         // SAFETY: pointer contracts of this function's `# Safety`.
         let (data, out) = unsafe { (bytes_arg(data, len, "data")?, out_arg(out, "out")?) };
-        out.write(into_c_string(first_certificate(data)?.thumbprint_sha256())?);
+        out.write(into_c_string(
+            Certificate::signer_from_pem_or_der(data)?.thumbprint_sha256(),
+        )?);
         Ok(())
     })
 }

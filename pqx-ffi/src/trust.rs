@@ -1,9 +1,7 @@
 //! `pqx_trust_policy`: what verification trusts.
 
 use crate::args::{bytes_arg, free_handle, into_handle, mut_arg, out_arg, str_arg};
-use crate::error::FfiError;
 use crate::status::pqx_status;
-use pqx_core::certificate::Certificate;
 use pqx_core::trust::TrustPolicy;
 use std::ffi::c_char;
 
@@ -31,13 +29,6 @@ pub unsafe extern "C" fn pqx_trust_policy_new(out: *mut *mut pqx_trust_policy) -
     })
 }
 
-fn add_anchors(policy: &mut pqx_trust_policy, bytes: &[u8]) -> Result<(), FfiError> {
-    for c in Certificate::from_bytes_auto(bytes)? {
-        policy.policy.add_anchor(c);
-    }
-    Ok(())
-}
-
 /// Adds trust anchors: every certificate of PEM text, or one DER certificate (the encoding
 /// is detected, as Windows `.cer` files come in both). On error nothing is added.
 ///
@@ -53,7 +44,7 @@ pub unsafe extern "C" fn pqx_trust_policy_add_anchors(
     ffi_guard!({
         // SAFETY: pointer contracts of this function's `# Safety`.
         let (policy, data) = unsafe { (mut_arg(policy, "policy")?, bytes_arg(data, len, "data")?) };
-        add_anchors(policy, data)
+        Ok(policy.policy.add_anchors_from_pem_or_der(data)?)
     })
 }
 
@@ -75,7 +66,7 @@ pub unsafe extern "C" fn pqx_trust_policy_add_anchors_path(
             std::path::Path::new(path),
             pqx_core::limits::MAX_CERTIFICATE_FILE_SIZE,
         )?;
-        add_anchors(policy, &bytes)
+        Ok(policy.policy.add_anchors_from_pem_or_der(&bytes)?)
     })
 }
 

@@ -255,15 +255,13 @@ pub fn digest_plan(bytes: &[u8], file_name: Option<String>) -> Result<JsValue, J
 }
 
 /// The SHA-1 thumbprint (40 upper-case hex digits, what Power BI's
-/// `TrustedCertificateThumbprints` holds) of the first certificate in `cert_bytes` (PEM or
-/// DER). No certificate at all is a `certificate` error.
+/// `TrustedCertificateThumbprints` holds) of the certificate in `cert_bytes` (PEM or DER; of a
+/// PEM chain, the signer's: the first that is not a CA, else the first). No certificate at
+/// all is a `certificate` error.
 #[wasm_bindgen]
 pub fn thumbprint(cert_bytes: &[u8]) -> Result<String, JsValue> {
-    let certs = Certificate::from_bytes_auto(cert_bytes).map_err(JsError::from)?;
-    let first = certs
-        .first()
-        .ok_or_else(|| JsError::from(Error::certificate(None, "no certificate found")))?;
-    Ok(first.thumbprint_sha1())
+    let signer = Certificate::signer_from_pem_or_der(cert_bytes).map_err(JsError::from)?;
+    Ok(signer.thumbprint_sha1())
 }
 
 /// Checks the connector in a `.mez` or `.pqx` against the certification rules (`pqx

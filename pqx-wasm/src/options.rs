@@ -1,7 +1,6 @@
 //! `verify`'s options object, as JavaScript passes it, and its translation into the core's
 //! [`pqx_core::verify::VerifyOptions`].
 
-use pqx_core::certificate::Certificate;
 use pqx_core::digest::DigestAlgorithm;
 use pqx_core::host_digest::ByteRange;
 use pqx_core::host_digest::HostDigests;
@@ -66,9 +65,7 @@ impl VerifyOptions {
     pub fn trust_policy(&self) -> Result<TrustPolicy> {
         let mut policy = TrustPolicy::none();
         for pem in &self.trusted_cas {
-            for cert in Certificate::from_bytes_auto(pem.as_bytes())? {
-                policy.add_anchor(cert);
-            }
+            policy.add_anchors_from_pem_or_der(pem.as_bytes())?;
         }
         for thumbprint in &self.pinned_thumbprints {
             policy.pin_thumbprint(thumbprint)?;

@@ -643,6 +643,29 @@ static int test_certificate_thumbprints(void) {
     return 1;
 }
 
+/* A chain file that lists the root first gives the signer's thumbprint (openssl's), as
+ * `pqx thumbprint` does: Power BI trusts a connector by its signer's thumbprint. */
+static int test_certificate_thumbprint_of_a_chain_is_the_signers(void) {
+    unsigned char *chain = NULL, *der = NULL, *sha1 = NULL;
+    size_t chain_len = 0, der_len = 0, sha1_len = 0;
+    char *a = NULL, *b = NULL, *c = NULL;
+    chain = read_all(fx("root-first.pem"), &chain_len);
+    der = read_all(fx("leaf.der"), &der_len);
+    sha1 = read_all(fx("leaf.sha1"), &sha1_len);
+    CHECK(chain && der && sha1 && sha1_len >= 40);
+    OK(pqx_certificate_thumbprint(chain, chain_len, &a));
+    OK(pqx_certificate_thumbprint_sha256(chain, chain_len, &b));
+    OK(pqx_certificate_thumbprint_sha256(der, der_len, &c));
+    CHECK(strncmp(a, (char *)sha1, 40) == 0 && strcmp(b, c) == 0);
+    pqx_string_free(a);
+    pqx_string_free(b);
+    pqx_string_free(c);
+    free(chain);
+    free(der);
+    free(sha1);
+    return 1;
+}
+
 /* ---- signing through a callback (pqx_signer_from_callback) ----------------------------- */
 
 /* What the test callbacks do; passed as user_data. */
@@ -883,6 +906,7 @@ static const struct test TESTS[] = {
     {"sign to a buffer and to a path", test_sign_to_buffer_and_path},
     {"tampered file is InvalidSignature", test_tampered_file},
     {"certificate thumbprints (PEM and DER)", test_certificate_thumbprints},
+    {"certificate thumbprint of a root-first chain is the signer's", test_certificate_thumbprint_of_a_chain_is_the_signers},
     {"callback signer: openssl pkeyutl signs, SHA-256 and SHA-384, verifies", test_callback_signer_signs_with_openssl},
     {"callback signer: a failing callback gives PQX_KEY with its code, writes nothing", test_callback_failure_is_reported_with_its_code},
     {"callback signer: a garbage signature is refused before writing", test_callback_garbage_is_refused_before_writing},

@@ -3,7 +3,7 @@
 
 use crate::cli::{ReportFormat, VerifyArgs};
 use crate::failure::{Exit, Failure};
-use pqx_core::audit::{audit, collect, default_threads, FileAudit};
+use pqx_core::audit::{audit, collect, default_threads, AuditStatus, FileAudit};
 use pqx_core::bounded_read::read_bounded;
 use pqx_core::text::display_safe;
 use pqx_core::trust::{parse_registry_list, Thumbprint};
@@ -61,7 +61,7 @@ pub fn run(args: &VerifyArgs, options: &VerifyOptions) -> Result<Exit, Failure> 
                 outln!("{}", summary(&rows, policy));
             }
         }
-        for r in rows.iter().filter(|r| r.status == "Error") {
+        for r in rows.iter().filter(|r| r.status == AuditStatus::Error) {
             eprintln!(
                 "pqx: {}: {}",
                 display_safe(&r.path.display().to_string()),
@@ -107,7 +107,7 @@ fn table(rows: &[FileAudit], policy: bool) -> String {
         .map(|r| {
             [
                 display_safe(&r.path.display().to_string()).into_owned(),
-                r.status.clone(),
+                r.status.to_string(),
                 display_safe(r.signer.as_deref().map_or("-", common_name)).into_owned(),
                 r.thumbprint.clone().unwrap_or_else(|| "-".into()),
                 trusted_cell(r, policy).to_owned(),
@@ -145,7 +145,7 @@ fn table(rows: &[FileAudit], policy: bool) -> String {
 fn summary(rows: &[FileAudit], policy: bool) -> String {
     let count = |f: &dyn Fn(&FileAudit) -> bool| rows.iter().filter(|r| f(r)).count();
     let verified = count(&|r| r.valid);
-    let errors = count(&|r| r.status == "Error");
+    let errors = count(&|r| r.status == AuditStatus::Error);
     let invalid = rows.len() - verified - errors;
     let plural = if rows.len() == 1 { "" } else { "s" };
     let mut s = format!(
@@ -171,7 +171,7 @@ fn json(rows: &[FileAudit], policy: bool) -> String {
         .map(|r| {
             serde_json::json!({
                 "File": r.path.display().to_string(),
-                "SignatureStatus": r.status,
+                "SignatureStatus": r.status.as_str(),
                 "Signer": r.signer,
                 "Thumbprint": r.thumbprint,
                 "Trusted": if policy { Some(r.valid && r.trusted) } else { None },

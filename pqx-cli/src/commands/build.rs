@@ -4,12 +4,13 @@
 
 use super::{display_name, overlap, sign::report_signed};
 use crate::cli::BuildArgs;
-use crate::connector::Connector;
 use crate::failure::{self, Exit, Failure};
 use crate::paths::check_output;
 use crate::signer;
 use pqx_core::atomic::write_atomically;
+use pqx_core::connector::Connector;
 use pqx_core::file_identity::Role;
+use pqx_core::files::default_package_path;
 use pqx_core::limits::Limits;
 use pqx_core::mez::Mez;
 use pqx_core::opc::Package;
@@ -36,7 +37,7 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Failure> {
     let pqx_path = args.sign.then(|| {
         args.target
             .clone()
-            .unwrap_or_else(|| mez_path.with_extension("pqx"))
+            .unwrap_or_else(|| default_package_path(&mez_path))
     });
     refuse_overlaps(args, &plan, &mez_path, pqx_path.as_deref())?;
     if args.output.is_none() {

@@ -1,8 +1,8 @@
 //! `pqx check FILE|DIR`, and the same check run before `pack` and `sign`.
 
 use crate::cli::{CheckArgs, CheckFormat, Deny};
-use crate::connector::Connector;
 use crate::failure::{Exit, Failure};
+use pqx_core::connector::Connector;
 use pqx_core::limits::Limits;
 use pqx_core::lint::{self, CheckOptions, ConnectorSource, Finding, Severity};
 use pqx_core::text::display_safe;

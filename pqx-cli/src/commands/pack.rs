@@ -3,13 +3,14 @@
 
 use super::{display_name, overlap, sign::report_signed};
 use crate::cli::PackArgs;
-use crate::connector::Connector;
 use crate::failure::{self, Exit, Failure};
 use crate::paths::check_output;
 use crate::progress::Progress;
 use crate::signer;
 use pqx_core::atomic::write_atomically;
+use pqx_core::connector::Connector;
 use pqx_core::file_identity::Role;
+use pqx_core::files::default_package_path;
 use pqx_core::limits::Limits;
 use pqx_core::mez::Mez;
 use pqx_core::opc::Package;
@@ -24,7 +25,7 @@ pub fn run(args: &PackArgs) -> Result<Exit, Failure> {
     let target = args
         .target
         .clone()
-        .unwrap_or_else(|| args.mez.with_extension("pqx"));
+        .unwrap_or_else(|| default_package_path(&args.mez));
     let mut inputs = vec![Role {
         role: ".mez",
         path: &args.mez,

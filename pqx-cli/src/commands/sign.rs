@@ -5,13 +5,13 @@
 use super::display_name;
 use super::overlap;
 use crate::cli::SignArgs;
-use crate::connector::Connector;
 use crate::failure::{self, Exit, Failure};
 use crate::paths::check_output;
 use crate::progress::Progress;
 use crate::signer;
 use pqx_core::atomic::AtomicFile;
 use pqx_core::certificate::format_report_time;
+use pqx_core::connector::Connector;
 use pqx_core::file_identity::Role;
 use pqx_core::keys::{signer_certificate, Signer};
 use pqx_core::limits::Limits;

@@ -62,7 +62,7 @@ pub fn thumbprints_of(
                 "{what}: expected a certificate (.pem, .crt, .der, .cer), a .pfx or a signed .pqx"
             ))
         })?;
-        vec![signer_of(all)?]
+        vec![signer_of(&all)?]
     };
     Ok(certificates
         .iter()
@@ -103,15 +103,13 @@ fn signers(path: &std::path::Path, what: &str) -> Result<Vec<Certificate>, Failu
     Ok(certificates)
 }
 
-/// Of the certificates in a file, the one that signs: the first that is not a CA, or the
-/// first (a self-signed test certificate may be marked as a CA).
-fn signer_of(certificates: Vec<Certificate>) -> Result<Certificate, Failure> {
-    let index = certificates.iter().position(|c| !c.is_ca()).unwrap_or(0);
-    let count = certificates.len();
-    let signer = certificates
-        .into_iter()
-        .nth(index)
+/// Of the certificates in a file, the one that signs ([`Certificate::signer_among`]), with a
+/// note naming it when the file holds several.
+fn signer_of(certificates: &[Certificate]) -> Result<Certificate, Failure> {
+    let signer = Certificate::signer_among(certificates)
+        .cloned()
         .ok_or_else(|| Failure::new(Exit::Input, "no certificate in the file"))?;
+    let count = certificates.len();
     if count > 1 {
         eprintln!(
             "pqx: note: the file holds {count} certificates; this is the signer's, {}",

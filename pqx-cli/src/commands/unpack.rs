@@ -19,8 +19,8 @@
 
 use super::{display_name, overlap};
 use crate::cli::UnpackArgs;
-use crate::connector::Connector;
 use crate::failure::{Exit, Failure};
+use pqx_core::connector::Connector;
 use pqx_core::file_identity::Role;
 use pqx_core::limits::Limits;
 use std::collections::HashMap;

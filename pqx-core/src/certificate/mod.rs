@@ -132,6 +132,28 @@ impl Certificate {
         }
     }
 
+    /// The certificate a certificate file stands for (`pqx thumbprint FILE`, the C ABI's and
+    /// the wasm module's `thumbprint`): the signer's, read from PEM or DER bytes as
+    /// [`Certificate::from_bytes_auto`] reads them and picked by [`Certificate::signer_among`].
+    /// One rule for every front end, so a chain file gives the same thumbprint everywhere.
+    pub fn signer_from_pem_or_der(bytes: &[u8]) -> Result<Self> {
+        let certificates = Self::from_bytes_auto(bytes)?;
+        Self::signer_among(&certificates)
+            .cloned()
+            .ok_or_else(|| Error::certificate(None, "no certificate found"))
+    }
+
+    /// The signer's certificate among a file's `certificates`: the first that is not a CA,
+    /// or else the first (a self-signed test certificate may be marked as a CA). A chain file
+    /// may list the root first, and the thumbprint wanted is the signer's, never a CA's:
+    /// Power BI trusts a connector by its signer's thumbprint. `None` when there are none.
+    pub fn signer_among(certificates: &[Certificate]) -> Option<&Certificate> {
+        certificates
+            .iter()
+            .find(|c| !c.is_ca())
+            .or_else(|| certificates.first())
+    }
+
     /// The exact DER this certificate was read from.
     pub fn der(&self) -> &[u8] {
         &self.der
@@ -399,5 +421,47 @@ mod tests {
     #[test]
     fn from_pem_wants_exactly_one_certificate() {
         assert!(Certificate::from_pem("no pem here").is_err());
+    }
+
+    fn pki() -> &'static crate::test_pki::TestPki {
+        static PKI: std::sync::OnceLock<crate::test_pki::TestPki> = std::sync::OnceLock::new();
+        PKI.get_or_init(|| {
+            crate::test_pki::TestPki::generate(&Default::default()).expect("test PKI")
+        })
+    }
+
+    #[test]
+    fn signer_of_a_chain_file_is_its_first_non_ca_certificate_in_any_order() {
+        let p = pki();
+        let root_first = [&p.root, &p.intermediate, &p.leaf]
+            .iter()
+            .map(|c| c.to_pem())
+            .collect::<String>();
+        for pem in [root_first, p.chain_pem()] {
+            let signer = Certificate::signer_from_pem_or_der(pem.as_bytes()).unwrap();
+            assert_eq!(signer.thumbprint_sha1(), p.leaf.thumbprint_sha1());
+        }
+        let der = Certificate::signer_from_pem_or_der(p.leaf.der()).unwrap();
+        assert_eq!(der, p.leaf);
+    }
+
+    #[test]
+    fn signer_of_a_file_of_cas_only_is_its_first_certificate() {
+        let p = pki();
+        let cas = p.root.to_pem() + &p.intermediate.to_pem();
+        let signer = Certificate::signer_from_pem_or_der(cas.as_bytes()).unwrap();
+        assert_eq!(signer, p.root);
+        assert_eq!(Certificate::signer_among(&[]), None);
+    }
+
+    #[test]
+    fn signer_of_bytes_without_a_certificate_is_a_certificate_error() {
+        for input in [
+            &b"hello"[..],
+            b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        ] {
+            let e = Certificate::signer_from_pem_or_der(input).unwrap_err();
+            assert!(matches!(e, Error::Certificate { .. }), "{e}");
+        }
     }
 }

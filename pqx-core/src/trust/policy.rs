@@ -57,6 +57,18 @@ impl TrustPolicy {
         Ok(self)
     }
 
+    /// Adds every certificate of PEM text, or the one certificate of DER bytes, as an anchor
+    /// (the encoding is detected as [`Certificate::from_bytes_auto`] detects it: Windows
+    /// `.cer` files come in both). All or nothing: bytes that do not parse add no anchor. The
+    /// C ABI's `pqx_trust_policy_add_anchors` and the wasm module's `trustedCas` are this
+    /// call, so every front end reads an anchor file the same way.
+    pub fn add_anchors_from_pem_or_der(&mut self, bytes: &[u8]) -> Result<()> {
+        for c in Certificate::from_bytes_auto(bytes)? {
+            self.add_anchor(c);
+        }
+        Ok(())
+    }
+
     /// Adds a trust anchor (duplicates are ignored).
     pub fn add_anchor(&mut self, c: Certificate) {
         if !self.anchors.contains(&c) {
@@ -139,5 +151,29 @@ mod tests {
             p.pin_thumbprint("abc"),
             Err(Error::InvalidArgument(_))
         ));
+    }
+
+    #[test]
+    fn add_anchors_from_pem_or_der_adds_every_certificate_once_or_none_on_error() {
+        let pki = crate::test_pki::TestPki::generate(&Default::default()).unwrap();
+        let mut p = TrustPolicy::none();
+        p.add_anchors_from_pem_or_der(pki.chain_pem().as_bytes())
+            .unwrap();
+        p.add_anchors_from_pem_or_der(pki.root.der()).unwrap();
+        assert_eq!(
+            p.anchors,
+            [pki.leaf.clone(), pki.intermediate, pki.root.clone()]
+        );
+
+        let mut p = TrustPolicy::none();
+        p.add_anchors_from_pem_or_der(pki.root.der()).unwrap();
+        assert_eq!(p.anchors, std::slice::from_ref(&pki.root));
+        let broken =
+            pki.leaf.to_pem() + "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        for bad in [broken.as_bytes(), b"hello"] {
+            let e = p.add_anchors_from_pem_or_der(bad).unwrap_err();
+            assert!(matches!(e, Error::Certificate { .. }), "{e}");
+        }
+        assert_eq!(p.anchors, [pki.root], "a failed call adds nothing");
     }
 }
