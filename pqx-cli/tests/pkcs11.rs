@@ -15,11 +15,24 @@ const PIN: &str = "1234";
 
 struct Hsm {
     module: PathBuf,
-    conf: PathBuf,
     dir: tempfile::TempDir,
 }
 
 impl Hsm {
+    /// A private copy of the tokens in `dir` and a SoftHSM2 configuration for it. SoftHSM's
+    /// file store is not safe for several processes using one token at once: under load a
+    /// process can meet a token file mid-rewrite and list the token as absent (seen here as
+    /// "tokens: \"no-pin\", \"\"" in one run of three when test binaries ran side by side).
+    /// Each test's pqx processes therefore get their own copy.
+    fn conf_in(&self, dir: &Path) -> PathBuf {
+        let home = dir.join("softhsm");
+        let conf = home.join("softhsm2.conf");
+        if !conf.is_file() {
+            copy_dir(&self.dir.path().join("tokens"), &home.join("tokens"));
+            std::fs::write(&conf, softhsm_conf(&home.join("tokens"))).unwrap();
+        }
+        conf
+    }
     fn ca(&self) -> PathBuf {
         self.dir.path().join("ca.pem")
     }
@@ -27,8 +40,9 @@ impl Hsm {
         self.dir.path().join("pin.txt")
     }
     fn sign(&self, pqx_file: &Path, uri: &str) -> assert_cmd::Command {
+        let conf = self.conf_in(pqx_file.parent().expect("the sample has a folder"));
         let mut c = pqx();
-        c.env("SOFTHSM2_CONF", &self.conf)
+        c.env("SOFTHSM2_CONF", conf)
             .env_remove("PQX_PIN")
             .arg("sign")
             .arg(pqx_file)
@@ -38,6 +52,26 @@ impl Hsm {
             .arg("--pkcs11-module")
             .arg(&self.module);
         c
+    }
+}
+
+fn softhsm_conf(tokens: &Path) -> String {
+    format!(
+        "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+        tokens.display()
+    )
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
     }
 }
 
@@ -97,14 +131,7 @@ fn hsm() -> Option<&'static Hsm> {
         let d = dir.path();
         std::fs::create_dir(d.join("tokens")).unwrap();
         let conf = d.join("softhsm2.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-                d.join("tokens").display()
-            ),
-        )
-        .unwrap();
+        std::fs::write(&conf, softhsm_conf(&d.join("tokens"))).unwrap();
         std::fs::write(d.join("pin.txt"), format!("{PIN}\n")).unwrap();
         run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", &conf).args([
             "--init-token", "--free", "--label", "pqx-test", "--so-pin", "5678", "--pin", PIN,
@@ -154,7 +181,7 @@ fn hsm() -> Option<&'static Hsm> {
         run(Command::new("pkcs11-tool").env("SOFTHSM2_CONF", &conf).arg("--module").arg(&module).args([
             "--token-label", "no-pin", "--init-token", "--label", "no-pin", "--so-pin", "5678",
         ]));
-        Some(Hsm { module, conf, dir })
+        Some(Hsm { module, dir })
     })
     .as_ref()
 }
@@ -220,7 +247,7 @@ fn takes_the_pin_from_pqx_pin_and_the_module_from_the_uri() {
         h.module.display()
     );
     let mut c = pqx();
-    c.env("SOFTHSM2_CONF", &h.conf)
+    c.env("SOFTHSM2_CONF", h.conf_in(dir.path()))
         .env("PQX_PIN", PIN)
         .args(["sign", "--no-check", "--key", &uri])
         .arg(&p)
@@ -340,8 +367,9 @@ fn a_module_that_is_not_a_pkcs11_library_is_an_input_error() {
 #[test]
 fn keys_list_prints_a_uri_that_signs() {
     let Some(h) = hsm() else { return };
+    let dir = tempfile::tempdir().unwrap();
     let out = pqx()
-        .env("SOFTHSM2_CONF", &h.conf)
+        .env("SOFTHSM2_CONF", h.conf_in(dir.path()))
         .env_remove("PQX_PIN")
         .args(["keys", "list", "--pkcs11-module"])
         .arg(&h.module)
@@ -367,7 +395,6 @@ fn keys_list_prints_a_uri_that_signs() {
         text.contains(&format!("key  RSA 2048 bits label \"signer\" id 01  {uri}")),
         "{text}"
     );
-    let dir = tempfile::tempdir().unwrap();
     let (p, _) = sample(dir.path());
     h.sign(&p, uri).env("PQX_PIN", PIN).assert().success();
 }
