@@ -11,9 +11,11 @@
 
 mod name;
 pub(crate) mod pem;
+mod serial;
 mod sigalg;
 mod usage;
 
+pub use serial::SerialNumber;
 pub use usage::KeyPurpose;
 
 use crate::digest::DigestAlgorithm;

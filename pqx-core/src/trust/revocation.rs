@@ -12,7 +12,7 @@
 
 use crate::algorithm::rsa_with_digest;
 use crate::algorithm::verify_pkcs1v15;
-use crate::certificate::Certificate;
+use crate::certificate::{Certificate, SerialNumber};
 use crate::error::{Error, Result};
 use crate::trust::{Chain, ChainStatus, Thumbprint, TrustPolicy};
 use der::{Decode, Encode};
@@ -114,25 +114,10 @@ pub struct Revocation {
 pub struct RevocationList {
     /// Revoked SHA-1 or SHA-256 thumbprints.
     pub thumbprints: Vec<Thumbprint>,
-    /// Revoked serial numbers (upper-case hex, leading zeros removed), of any issuer.
-    pub serials: Vec<String>,
+    /// Revoked serial numbers, of any issuer.
+    pub serials: Vec<SerialNumber>,
     /// CRLs.
     pub crls: Vec<Crl>,
-}
-
-fn normalize_serial(hex: &str) -> Result<String> {
-    let s: String = hex
-        .chars()
-        .filter(|c| !matches!(c, ' ' | ':' | '\t'))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    if s.is_empty() || s.len() > 42 || !s.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(Error::InvalidArgument(format!(
-            "{hex:?} is not a certificate serial number (hex digits)"
-        )));
-    }
-    let trimmed = s.trim_start_matches('0');
-    Ok(if trimmed.is_empty() { "0" } else { trimmed }.to_owned())
 }
 
 impl RevocationList {
@@ -161,7 +146,7 @@ impl RevocationList {
 
     /// Revokes every certificate with this serial number (hex, `:` and spaces allowed).
     pub fn revoke_serial(&mut self, hex: &str) -> Result<()> {
-        let s = normalize_serial(hex)?;
+        let s = SerialNumber::parse(hex)?;
         if !self.serials.contains(&s) {
             self.serials.push(s);
         }
@@ -192,14 +177,11 @@ impl RevocationList {
                 source: "the revoked list (thumbprint)",
             }));
         }
-        if !self.serials.is_empty() {
-            let own = normalize_serial(&cert.serial_hex())?;
-            if self.serials.contains(&own) {
-                return Ok(Some(Revocation {
-                    date: None,
-                    source: "the revoked list (serial number)",
-                }));
-            }
+        if !self.serials.is_empty() && self.serials.contains(&SerialNumber::of(cert)) {
+            return Ok(Some(Revocation {
+                date: None,
+                source: "the revoked list (serial number)",
+            }));
         }
         let mut earliest: Option<OffsetDateTime> = None;
         for crl in self
