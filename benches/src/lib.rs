@@ -354,7 +354,7 @@ pub fn write_mez<W: Write + Seek>(spec: &Spec, out: W) -> zip::result::ZipResult
 /// Writes the spec's connector as an unsigned `.pqx` (`[Content_Types].xml`, then one part
 /// per file, `application/octet-stream`), with the spec's compression method.
 pub fn write_unsigned_pqx<W: Write + Seek>(spec: &Spec, out: W) -> pqx_core::Result<W> {
-    let zerr = |e: zip::result::ZipError| pqx_core::Error::Zip(e.to_string());
+    let zerr = pqx_core::Error::from;
     let files = spec.files();
     let mut ct = ContentTypes::new();
     let mut parts = Vec::with_capacity(files.len());
@@ -373,13 +373,13 @@ pub fn write_unsigned_pqx<W: Write + Seek>(spec: &Spec, out: W) -> pqx_core::Res
     )
     .map_err(zerr)?;
     z.write_all(xml.as_bytes())
-        .map_err(|e| pqx_core::Error::Zip(e.to_string()))?;
+        .map_err(|e| pqx_core::Error::zip(e.to_string()))?;
     let mut bytes = Bytes::new(spec.content, 1);
     for (part, src) in &parts {
         z.start_file(part.zip_item(), spec.options(src.len()))
             .map_err(zerr)?;
         src.write_to(&mut bytes, &mut z)
-            .map_err(|e| pqx_core::Error::Zip(e.to_string()))?;
+            .map_err(|e| pqx_core::Error::zip(e.to_string()))?;
     }
     z.finish().map_err(zerr)
 }

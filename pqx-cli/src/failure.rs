@@ -151,7 +151,7 @@ mod tests {
             Failure::from(Error::SigningPolicy("x".into())).exit,
             Exit::Policy
         );
-        assert_eq!(Failure::from(Error::Zip("x".into())).exit, Exit::Input);
+        assert_eq!(Failure::from(Error::zip("x")).exit, Exit::Input);
         assert_eq!(
             Failure::from(Error::InvalidArgument("x".into())).exit,
             Exit::Usage
@@ -176,7 +176,7 @@ mod tests {
                 .starts_with("no space left on device while writing out/X.pqx — "),
             "{f}"
         );
-        let other = writing(std::path::Path::new("X.pqx"), Error::Zip("bad".into()));
+        let other = writing(std::path::Path::new("X.pqx"), Error::zip("bad"));
         assert_eq!(
             other.to_string(),
             "malformed ZIP archive: bad — is it a .mez or .pqx file?"

@@ -59,7 +59,7 @@ pub struct ArchiveReader<R: Read + Seek> {
 impl<R: Read + Seek> ArchiveReader<R> {
     /// Opens and validates an archive. `what` names it in errors (a file name).
     pub fn open(mut reader: R, what: &str, limits: &Limits) -> Result<Self> {
-        let zerr = |e: zip::result::ZipError| Error::Zip(format!("{what}: {e}"));
+        let zerr = |e: zip::result::ZipError| Error::zip_caused(format!("{what}: {e}"), e);
         layout::check(&mut reader, what)?;
         let mut zip = ZipArchive::new(reader).map_err(zerr)?;
         if zip.len() > limits.max_entries {
@@ -76,7 +76,7 @@ impl<R: Read + Seek> ArchiveReader<R> {
             let f = zip.by_index_raw(index).map_err(zerr)?;
             let name = std::str::from_utf8(f.name_raw())
                 .map_err(|_| {
-                    Error::Zip(format!(
+                    Error::zip(format!(
                         "{what}: entry {index} has a name that is not UTF-8"
                     ))
                 })?
@@ -88,37 +88,37 @@ impl<R: Read + Seek> ArchiveReader<R> {
                 )));
             }
             if name.chars().any(|c| c.is_control()) {
-                return Err(Error::Zip(format!(
+                return Err(Error::zip(format!(
                     "{what}: entry name {name:?} contains a control character"
                 )));
             }
             if !seen.insert(name.replace('\\', "/").to_lowercase()) {
-                return Err(Error::Zip(format!(
+                return Err(Error::zip(format!(
                     "{what}: duplicate entry name {name:?} (names are case-insensitive)"
                 )));
             }
             if f.encrypted() {
-                return Err(Error::Zip(format!("{what}: entry {name:?} is encrypted")));
+                return Err(Error::zip(format!("{what}: entry {name:?} is encrypted")));
             }
             let deflated = match f.compression() {
                 CompressionMethod::Stored => false,
                 CompressionMethod::Deflated => true,
                 other => {
-                    return Err(Error::Zip(format!(
+                    return Err(Error::zip(format!(
                         "{what}: entry {name:?} uses unsupported compression {other:?}"
                     )))
                 }
             };
             if f.is_dir() {
                 if f.size() != 0 {
-                    return Err(Error::Zip(format!(
+                    return Err(Error::zip(format!(
                         "{what}: directory entry {name:?} has data"
                     )));
                 }
                 continue;
             }
             if f.is_symlink() {
-                return Err(Error::Zip(format!(
+                return Err(Error::zip(format!(
                     "{what}: entry {name:?} is a symbolic link"
                 )));
             }
@@ -181,7 +181,7 @@ impl<R: Read + Seek> ArchiveReader<R> {
         let f = self
             .zip
             .by_index_raw(entry.index)
-            .map_err(|e| Error::Zip(format!("{}: {e}", entry.name)))?;
+            .map_err(|e| Error::zip_caused(format!("{}: {e}", entry.name), e))?;
         Ok(f.data_start().map(|offset| ByteRange {
             offset,
             len: entry.size,
@@ -208,7 +208,7 @@ impl<R: Read + Seek> ArchiveReader<R> {
         let mut f = self
             .zip
             .by_index(entry.index)
-            .map_err(|e| Error::Zip(format!("{what}: {e}")))?;
+            .map_err(|e| Error::zip_caused(format!("{what}: {e}"), e))?;
         // 256 KiB reads for big parts (read → CRC → sink stays in cache), but no bigger than
         // the part needs: a zeroed 256 KiB buffer per part made the memset dominate
         // verifying 10 000 small parts. One byte of slack detects overlong entries.
@@ -220,20 +220,20 @@ impl<R: Read + Seek> ArchiveReader<R> {
         loop {
             let n = f
                 .read(&mut buf)
-                .map_err(|e| Error::Zip(format!("entry {what:?}: {e}")))?;
+                .map_err(|e| Error::zip_caused(format!("entry {what:?}: {e}"), e))?;
             if n == 0 {
                 break;
             }
             seen = seen.saturating_add(n as u64);
             if seen > entry.size {
-                return Err(Error::Zip(format!(
+                return Err(Error::zip(format!(
                     "entry {what:?} inflates to more than its declared size"
                 )));
             }
             sink(buf.get(..n).unwrap_or_default())?;
         }
         if seen != entry.size {
-            return Err(Error::Zip(format!(
+            return Err(Error::zip(format!(
                 "entry {what:?} is shorter than its declared size"
             )));
         }
@@ -264,7 +264,7 @@ impl<R: Read + Seek> ArchiveReader<R> {
         let f = self
             .zip
             .by_index_raw(entry.index)
-            .map_err(|e| Error::Zip(format!("{}: {e}", entry.name)))?;
+            .map_err(|e| Error::zip_caused(format!("{}: {e}", entry.name), e))?;
         let copied = out.zip.raw_copy_file_touch(f, fixed_time(), Some(0o644));
         copied.map_err(|e| out.failure(format!("copying {}", entry.name), e))
     }
@@ -400,7 +400,7 @@ fn failure(
             format!("the output ({doing})"),
             std::io::Error::new(*kind, message.clone()),
         ),
-        None => Error::Zip(format!("{doing}: {e}")),
+        None => Error::zip(format!("{doing}: {e}")),
     }
 }
 
@@ -460,7 +460,7 @@ impl<W: Write + Seek> ArchiveWriter<W> {
         let doing = format!("writing {name}");
         // Deflating into memory or a counter touches no output: its errors are the ZIP
         // library's. Writing the entry can hit the output (a full disk): `failure` names that.
-        let err = |e: &dyn std::fmt::Display| Error::Zip(format!("{doing}: {e}"));
+        let err = |e: &dyn std::fmt::Display| Error::zip(format!("{doing}: {e}"));
         if size > 0 && size <= in_memory {
             let mut builder =
                 zip::write::ZipFileBuilder::new(name, Self::options(size)).map_err(|e| err(&e))?;
@@ -580,7 +580,7 @@ mod tests {
                 "t.zip",
                 &Limits::default()
             ),
-            Err(Error::Zip(_))
+            Err(Error::Zip { .. })
         ));
     }
 

@@ -26,8 +26,18 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The input is not a ZIP archive, or the archive is damaged or ambiguous.
-    #[error("malformed ZIP archive: {0}")]
-    Zip(String),
+    #[error("malformed ZIP archive: {reason}")]
+    Zip {
+        /// What is wrong, and where (the archive, the entry).
+        reason: String,
+        /// The `zip` crate's or the reader's error when one found the fault (an
+        /// [`std::io::Error`] underneath, for instance), for callers that walk the
+        /// [`std::error::Error::source`] chain; its text is already part of `reason`, as
+        /// [`Error::Io`] shows its source. Opaque, so that pqx's API does not pin a `zip`
+        /// version.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
     /// A `.mez` does not have the layout Power Query expects.
     #[error("not a valid connector (.mez): {0}")]
     Mez(String),
@@ -212,7 +222,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Io { .. } => ErrorKind::Io,
-            Error::Zip(_) => ErrorKind::Zip,
+            Error::Zip { .. } => ErrorKind::Zip,
             Error::Mez(_) => ErrorKind::Mez,
             Error::Opc(_) | Error::PartName { .. } => ErrorKind::Opc,
             Error::Xml { .. } => ErrorKind::Xml,
@@ -245,7 +255,7 @@ impl Error {
                 std::io::ErrorKind::StorageFull => "free some space or write elsewhere",
                 _ => return None,
             },
-            Error::Zip(_) => "is it a .mez or .pqx file?",
+            Error::Zip { .. } => "is it a .mez or .pqx file?",
             Error::WrongPassword(_) => "give the password the .pfx/.p12 file was exported with",
             Error::Key { .. } => {
                 "use a .pfx/.p12 file, or a PEM or DER RSA private key with its certificate chain"
@@ -268,6 +278,25 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// Builds an [`Error::Zip`] found by pqx's own checks (no underlying error).
+    pub fn zip(reason: impl Into<String>) -> Self {
+        Error::Zip {
+            reason: reason.into(),
+            source: None,
+        }
+    }
+
+    /// Builds an [`Error::Zip`] caused by `source` (whose text `reason` already includes).
+    pub(crate) fn zip_caused(
+        reason: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Zip {
+            reason: reason.into(),
+            source: Some(Box::new(source)),
         }
     }
 
@@ -298,7 +327,7 @@ impl Error {
 
 impl From<zip::result::ZipError> for Error {
     fn from(e: zip::result::ZipError) -> Self {
-        Error::Zip(e.to_string())
+        Error::zip_caused(e.to_string(), e)
     }
 }
 
@@ -306,6 +335,21 @@ impl From<zip::result::ZipError> for Error {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn a_zip_error_keeps_its_source_and_its_text() {
+        let e = Error::from(zip::result::ZipError::Io(std::io::Error::other(
+            "disk gone",
+        )));
+        assert_eq!(e.kind(), ErrorKind::Zip);
+        assert!(e.to_string().contains("disk gone"), "{e}");
+        let source = std::error::Error::source(&e).expect("the zip error is kept");
+        let zip_error = source
+            .downcast_ref::<zip::result::ZipError>()
+            .expect("as the zip crate's error");
+        assert!(matches!(zip_error, zip::result::ZipError::Io(_)));
+        assert!(std::error::Error::source(&Error::zip("own check")).is_none());
+    }
 
     #[test]
     fn every_kind_is_listed_once_in_code_order_with_a_distinct_name() {
@@ -324,10 +368,7 @@ mod tests {
     fn hints_say_what_to_do_in_host_neutral_words() {
         let missing = Error::io("a.pqx", std::io::Error::from(std::io::ErrorKind::NotFound));
         assert_eq!(missing.hint(), Some("check the path"));
-        assert_eq!(
-            Error::Zip("x".into()).hint(),
-            Some("is it a .mez or .pqx file?")
-        );
+        assert_eq!(Error::zip("x").hint(), Some("is it a .mez or .pqx file?"));
         assert!(Error::WrongPassword("a.pfx".into())
             .hint()
             .is_some_and(|h| h.contains("password")));

@@ -90,7 +90,7 @@ pub(super) fn read<R: Read + Seek>(
     cd: &CentralDirectory,
     what: &str,
 ) -> Result<Vec<Span>> {
-    let io = |e: std::io::Error| Error::Zip(format!("{what}: {e}"));
+    let io = |e: std::io::Error| Error::zip_caused(format!("{what}: {e}"), e);
     reader.seek(SeekFrom::Start(cd.start)).map_err(io)?;
     let mut dir = Vec::new();
     reader.take(cd.size).read_to_end(&mut dir).map_err(io)?;
@@ -98,11 +98,11 @@ pub(super) fn read<R: Read + Seek>(
     let mut names = std::collections::HashSet::new();
     let mut pos = 0usize;
     for index in 0..cd.entries {
-        let bad = |m: String| Error::Zip(format!("{what}: central directory entry {index}: {m}"));
+        let bad = |m: String| Error::zip(format!("{what}: central directory entry {index}: {m}"));
         let rest = dir.get(pos..).unwrap_or_default();
         let (header, offset, len) = central_header(rest).map_err(bad)?;
         let name = String::from_utf8_lossy(&header.name).into_owned();
-        let bad = |m: String| Error::Zip(format!("{what}: entry {name:?}: {m}"));
+        let bad = |m: String| Error::zip(format!("{what}: entry {name:?}: {m}"));
         // Readers keep the first, the last or both of two equal names.
         if !names.insert(header.name.clone()) {
             return Err(bad("duplicate entry name".into()));
@@ -120,7 +120,7 @@ pub(super) fn read<R: Read + Seek>(
         pos += len;
     }
     if pos != dir.len() {
-        return Err(Error::Zip(format!(
+        return Err(Error::zip(format!(
             "{what}: the central directory holds more than the {} headers the end record counts \
              (readers that go by its size would see more entries)",
             cd.entries

@@ -86,8 +86,8 @@ pub(super) fn read<R: Read + Seek>(
     len: u64,
     what: &str,
 ) -> Result<CentralDirectory> {
-    let io = |e: std::io::Error| Error::Zip(format!("{what}: {e}"));
-    let bad = |m: &str| Error::Zip(format!("{what}: {m}"));
+    let io = |e: std::io::Error| Error::zip_caused(format!("{what}: {e}"), e);
+    let bad = |m: &str| Error::zip(format!("{what}: {m}"));
     let tail_start = len.saturating_sub(TAIL_SEARCH);
     reader.seek(SeekFrom::Start(tail_start)).map_err(io)?;
     let mut tail = Vec::new();

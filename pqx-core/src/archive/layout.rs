@@ -15,8 +15,8 @@ use zip::ZipArchive;
 /// Checks that the archive has exactly one reading (see the module documentation) and
 /// leaves the reader at its start.
 pub(super) fn check<R: Read + Seek>(reader: &mut R, what: &str) -> Result<()> {
-    let io = |e: std::io::Error| Error::Zip(format!("{what}: {e}"));
-    let bad = |m: &str| Error::Zip(format!("{what}: {m}"));
+    let io = |e: std::io::Error| Error::zip_caused(format!("{what}: {e}"), e);
+    let bad = |m: &str| Error::zip(format!("{what}: {m}"));
     let len = reader.seek(SeekFrom::End(0)).map_err(io)?;
     let cd = end_records::read(reader, len, what)?;
     let mut spans = central::read(reader, &cd, what)?;
@@ -25,7 +25,8 @@ pub(super) fn check<R: Read + Seek>(reader: &mut R, what: &str) -> Result<()> {
     // The `zip` crate must see the same archive: no prefix, and its own local/central
     // comparison (duplicate names, overlaps, unlisted local headers) on top of ours.
     reader.rewind().map_err(io)?;
-    let mut zip = ZipArchive::new(&mut *reader).map_err(|e| Error::Zip(format!("{what}: {e}")))?;
+    let mut zip =
+        ZipArchive::new(&mut *reader).map_err(|e| Error::zip_caused(format!("{what}: {e}"), e))?;
     if zip.offset() != 0 {
         return Err(bad("bytes before the first entry (a prefixed archive)"));
     }
@@ -33,7 +34,7 @@ pub(super) fn check<R: Read + Seek>(reader: &mut R, what: &str) -> Result<()> {
         return Err(bad("the zip crate finds a different central directory"));
     }
     zip.validate_header_consistency()
-        .map_err(|e| Error::Zip(format!("{what}: {e}")))?;
+        .map_err(|e| Error::zip_caused(format!("{what}: {e}"), e))?;
     drop(zip);
     reader.rewind().map_err(io)?;
     Ok(())
@@ -48,7 +49,7 @@ fn tile<R: Read + Seek>(
     cd_start: u64,
     what: &str,
 ) -> Result<()> {
-    let bad = |m: &str| Error::Zip(format!("{what}: {m}"));
+    let bad = |m: &str| Error::zip(format!("{what}: {m}"));
     spans.sort_unstable_by_key(|s| s.header);
     let mut cursor = 0u64;
     // The entry that ends at `cursor`: the previous one, as everything before it tiled.
@@ -99,7 +100,7 @@ fn is_data_descriptor<R: Read + Seek>(
         reader
             .seek(SeekFrom::Start(at))
             .and_then(|_| reader.read_exact(&mut sig))
-            .map_err(|e| Error::Zip(e.to_string()))?;
+            .map_err(|e| Error::zip(e.to_string()))?;
         return Ok(&sig == b"PK\x07\x08");
     }
     Ok(true)
