@@ -202,6 +202,28 @@ windows_paths_with_drive_letter_and_backslashes() {
     grep -qF "signed $out as" err.txt && status 0 pqx verify -q 'sub\win-path.pqx'
 }
 
+# Paths over MAX_PATH (260) and in the verbatim form `\\?\Z:\…` (what long-path-aware tools
+# and some scripts pass): signing in place (temporary file and rename beside the target), signing
+# to a new file and verifying all work, and messages name the file as given. winepath stops at
+# 260 characters, so the long Windows path is spelled here.
+long_and_verbatim_paths() {
+  local seg deep unix win
+  seg=$(printf 'd%.0s' $(seq 60))
+  deep="$seg/$seg/$seg/$seg/$seg"
+  unix="$WORK/$deep"
+  win="$(winpath "$WORK")\\${deep//\//\\}"
+  mkdir -p "$unix" && cp unsigned.pqx "$unix/in-place.pqx" || return 1
+  (( ${#win} > 300 )) || { echo "path too short: ${#win}"; return 1; }
+  pqx sign "$win\\in-place.pqx" -c 'pki\leaf.pfx' --password-file pw.txt --no-check 2>err.txt &&
+    grep -qF "signed $win\\in-place.pqx as" err.txt || { cat err.txt; return 1; }
+  ! cmp -s unsigned.pqx "$unix/in-place.pqx" || { echo "not signed in place"; return 1; }
+  [[ -z $(find "$unix" -name '.*.tmp') ]] || { echo "temporary file left"; return 1; }
+  status 0 pqx sign '\\?\'"$win\\in-place.pqx" -c 'pki2\leaf.pfx' --password-file pw.txt \
+    --no-check -t "$win\\countersigned.pqx" 2>err.txt || { cat err.txt; return 1; }
+  status 0 pqx verify -q '\\?\'"$win\\countersigned.pqx" &&
+    python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None' "$unix/countersigned.pqx"
+}
+
 non_ascii_file_names_in_messages() {
   status 0 pqx pack -mz Café.mez -c pki/leaf.pfx --password-file pw.txt -t Café.pqx 2>err.txt &&
     grep -q 'signed Café.pqx as' err.txt && [[ -s Café.pqx ]]
@@ -305,6 +327,7 @@ main() {
   scenario "check passes the sample connector" check_passes_the_sample
   scenario "exit statuses: usage 2, input 3, password 4" error_exit_statuses
   scenario "paths with a drive letter and backslashes" windows_paths_with_drive_letter_and_backslashes
+  scenario "long paths (over 260 characters) and \\\\?\\ paths: sign in place, countersign, verify" long_and_verbatim_paths
   scenario "non-ASCII file names in messages (UTF-8)" non_ascii_file_names_in_messages
   scenario "replace refused while another program holds the file" replace_refused_while_another_program_holds_the_file
   scenario "replace retried until the other program closes the file" replace_retried_until_the_other_program_closes_the_file
