@@ -119,7 +119,7 @@ pub struct KeyArgs {
         conflicts_with = "key"
     )]
     pub certificate: Option<PathBuf>,
-    /// Private key (PEM or DER: PKCS#8, encrypted PKCS#8 or PKCS#1), instead of a .pfx; for sign also a pkcs11: URI of a key in a token (with --pkcs11-module)
+    /// Private key (PEM or DER: PKCS#8, encrypted PKCS#8 or PKCS#1), instead of a .pfx; or a pkcs11: URI of a key in a token (with --pkcs11-module)
     #[arg(long, value_name = "KEY")]
     pub key: Option<PathBuf>,
     /// PEM certificate chain for --key (signer first or in any order; default: the certificates in the --key file) or for sign --sign-command
@@ -199,6 +199,8 @@ pub struct PackArgs {
     pub key: KeyArgs,
     #[command(flatten)]
     pub options: SignOptionsArgs,
+    #[command(flatten)]
+    pub pkcs11: Pkcs11Args,
 }
 
 /// What `pqx verify --help` adds after the options.
@@ -255,6 +257,8 @@ pub struct BuildArgs {
     pub key: KeyArgs,
     #[command(flatten)]
     pub options: SignOptionsArgs,
+    #[command(flatten)]
+    pub pkcs11: Pkcs11Args,
 }
 
 /// `pqx sign`.

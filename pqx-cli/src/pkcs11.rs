@@ -1,8 +1,8 @@
 //! `pqx sign --key 'pkcs11:…' --pkcs11-module PATH`: a key that never leaves its token.
 //!
 //! The PIN comes from `--pin-file FILE` (`-`: standard input), the `PQX_PIN` environment
-//! variable, the URI's `pin-value`, or a no-echo prompt when standard input is a terminal
-//! (a token with its own PIN pad needs none).
+//! variable, the URI's `pin-source` (a file, RFC 7512 §2.4) or `pin-value`, or a no-echo
+//! prompt when standard input is a terminal (a token with its own PIN pad needs none).
 
 use crate::cli::{KeyArgs, Pkcs11Args};
 use crate::failure::{Exit, Failure};
@@ -122,6 +122,9 @@ fn pin(args: &Pkcs11Args, uri: &Pkcs11Uri, token: &TokenSlot) -> Result<Option<S
     if let Ok(p) = std::env::var(PIN_ENV) {
         return Ok(Some(p));
     }
+    if let Some(source) = &uri.pin_source {
+        return crate::password::read_secret_file(&pin_source_path(source)?).map(Some);
+    }
     if let Some(p) = &uri.pin_value {
         return Ok(Some(p.clone()));
     }
@@ -145,6 +148,34 @@ fn pin(args: &Pkcs11Args, uri: &Pkcs11Uri, token: &TokenSlot) -> Result<Option<S
         })
 }
 
+/// The file a URI's `pin-source` names: a `file:` URI (`file:/run/pin`, `file:///run/pin`) or
+/// a plain path, as p11-kit and OpenSC read it. Other schemes (a PIN from a program, say) are
+/// refused rather than guessed at.
+fn pin_source_path(source: &str) -> Result<std::path::PathBuf, Failure> {
+    let path = match source.strip_prefix("file:") {
+        Some(rest) => rest
+            .strip_prefix("//localhost")
+            .or_else(|| rest.strip_prefix("//").filter(|r| r.starts_with('/')))
+            .unwrap_or(rest),
+        None if source.contains("://") => {
+            return Err(Failure::new(
+                Exit::Usage,
+                format!(
+                "pin-source={source:?}: pqx reads a PIN only from a file (file:/path or a path)"
+            ),
+            )
+            .hint("or give the PIN with --pin-file FILE or the PQX_PIN environment variable"))
+        }
+        None => source,
+    };
+    // `file:///C:/pins/token.txt`: a Windows drive path after the URI's root slash.
+    let path = match path.as_bytes() {
+        [b'/', drive, b':', ..] if drive.is_ascii_alphabetic() => path.get(1..).unwrap_or(path),
+        _ => path,
+    };
+    Ok(std::path::PathBuf::from(path))
+}
+
 /// A PKCS#11 failure as an exit status and a hint: a module that is not one is an unreadable
 /// input (3), a malformed or ambiguous URI a usage error (2), a key that is not RSA a policy
 /// refusal (5), the rest (PIN, locked token, missing key or certificate) a key problem (4).
@@ -161,4 +192,33 @@ fn failure(e: Pkcs11Error) -> Failure {
         _ => (Exit::Key, "the token or its module refused; nothing was written"),
     };
     Failure::new(exit, e.to_string()).hint(format!("{hint}; the input is unchanged"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pin_source_is_a_file_uri_or_a_path() {
+        for (source, path) in [
+            ("file:/run/pin", "/run/pin"),
+            ("file:///run/pin", "/run/pin"),
+            ("file://localhost/run/pin", "/run/pin"),
+            ("/run/pin", "/run/pin"),
+            ("pin.txt", "pin.txt"),
+            ("file:///C:/pins/token.txt", "C:/pins/token.txt"),
+        ] {
+            assert_eq!(
+                pin_source_path(source).unwrap(),
+                std::path::PathBuf::from(path),
+                "{source}"
+            );
+        }
+    }
+
+    #[test]
+    fn pin_source_of_another_scheme_is_a_usage_error() {
+        let f = pin_source_path("https://pins.example/token").unwrap_err();
+        assert_eq!(f.exit, Exit::Usage);
+    }
 }

@@ -2,7 +2,7 @@
 //! its chain (`--key`, `--cert`); the signing options (`--hash`, `--timestamper`); the
 //! detached `.p7s` (`--detached-p7s`).
 
-use crate::cli::{KeyArgs, SignOptionsArgs};
+use crate::cli::{KeyArgs, Pkcs11Args, SignOptionsArgs};
 use crate::failure::{Exit, Failure};
 use crate::password::with_password;
 use pqx_core::cms::detached::sign_detached_file;
@@ -64,14 +64,27 @@ pub fn load(args: &KeyArgs) -> Result<Option<SigningKey>, Failure> {
     .map_err(key_problem)
 }
 
-/// The key of `args`, which the command requires (clap makes sure one was named).
-pub fn require(args: &KeyArgs) -> Result<SigningKey, Failure> {
-    load(args)?.ok_or_else(|| {
-        Failure::new(
-            Exit::Usage,
-            "no signing key: pass --certificate PFX or --key KEY",
-        )
-    })
+/// The signer `pack`, `build` and `sign` take from their key options: a key in a PKCS#11
+/// token (`--key 'pkcs11:…'`), or a key file (`-c` `.pfx`, or `--key` with `--cert`); `None`
+/// when no key is given. One function, so that every command that signs takes every key source
+/// the same way.
+pub fn load_signer(key: &KeyArgs, pkcs11: &Pkcs11Args) -> Result<Option<Box<dyn Signer>>, Failure> {
+    if let Some(uri) = crate::pkcs11::uri_of(key) {
+        return Ok(Some(Box::new(crate::pkcs11::signer(uri, key, pkcs11)?)));
+    }
+    Ok(load(key)?.map(|k| Box::new(k) as Box<dyn Signer>))
+}
+
+/// [`load_signer`], when a key is required.
+pub fn require_signer(key: &KeyArgs, pkcs11: &Pkcs11Args) -> Result<Box<dyn Signer>, Failure> {
+    load_signer(key, pkcs11)?.ok_or_else(no_key)
+}
+
+fn no_key() -> Failure {
+    Failure::new(
+        Exit::Usage,
+        "no signing key: pass --certificate PFX or --key KEY",
+    )
 }
 
 /// The signing options of the command line; warns about SHA-1. With `--timestamper`, the

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{pqx, unsigned_sample};
+use common::{pqx, unsigned_sample, write_sample_mez};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -397,4 +397,60 @@ fn keys_list_prints_a_uri_that_signs() {
     );
     let (p, _) = sample(dir.path());
     h.sign(&p, uri).env("PQX_PIN", PIN).assert().success();
+}
+
+/// MakePQX's one-step `pack -c`, with the key in the token: the signed package verifies
+/// against the token certificate's CA.
+#[test]
+fn packs_and_signs_in_one_step_with_a_key_in_the_token() {
+    let Some(h) = hsm() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mez = dir.path().join("HelloWorld.mez");
+    write_sample_mez(&mez);
+    let target = dir.path().join("HelloWorld.pqx");
+    pqx()
+        .env("SOFTHSM2_CONF", h.conf_in(dir.path()))
+        .env_remove("PQX_PIN")
+        .args(["pack", "--no-check", "-mz"])
+        .arg(&mez)
+        .arg("-t")
+        .arg(&target)
+        .args(["--key", "pkcs11:token=pqx-test;object=signer;type=private"])
+        .arg("--pkcs11-module")
+        .arg(&h.module)
+        .arg("--pin-file")
+        .arg(h.pin_file())
+        .assert()
+        .success();
+    pqx()
+        .arg("verify")
+        .arg(&target)
+        .arg("--trusted-ca")
+        .arg(h.ca())
+        .arg("--require-trusted")
+        .assert()
+        .success();
+}
+
+/// RFC 7512's `pin-source`: the URI names the file holding the PIN (no --pin-file, no
+/// PQX_PIN, no terminal).
+#[test]
+fn takes_the_pin_from_the_uris_pin_source_file() {
+    let Some(h) = hsm() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (p, before) = sample(dir.path());
+    let uri = format!(
+        "pkcs11:token=pqx-test;object=signer;type=private?pin-source=file:{}",
+        h.pin_file().display()
+    );
+    h.sign(&p, &uri).assert().success();
+    assert_ne!(std::fs::read(&p).unwrap(), before);
+    pqx()
+        .arg("verify")
+        .arg(&p)
+        .arg("--trusted-ca")
+        .arg(h.ca())
+        .arg("--require-trusted")
+        .assert()
+        .success();
 }

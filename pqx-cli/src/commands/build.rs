@@ -56,7 +56,7 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Failure> {
     // half-done build behind.
     let key = match &pqx_path {
         Some(_) => Some((
-            signer::require(&args.key)?,
+            signer::require_signer(&args.key, &args.pkcs11)?,
             signer::sign_options(&args.options, false)?,
         )),
         None => None,
@@ -82,11 +82,11 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Failure> {
     let unsigned = pack(&mut mez, Cursor::new(Vec::new()))?.into_inner();
     let mut package = Package::open(Cursor::new(unsigned), &display_name(&target), &limits)?;
     let outcome = write_atomically(&target, |w| {
-        sign_package(&mut package, &key, &options, w).map(|signed| signed.outcome)
+        sign_package(&mut package, key.as_ref(), &options, w).map(|signed| signed.outcome)
     })
     .map_err(|e| failure::writing(&target, e))?;
-    report_signed(&target, &key, &outcome);
-    signer::write_detached(&args.options, &target, &key, &options)?;
+    report_signed(&target, key.as_ref(), &outcome);
+    signer::write_detached(&args.options, &target, key.as_ref(), &options)?;
     Ok(Exit::Success)
 }
 

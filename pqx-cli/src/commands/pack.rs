@@ -61,7 +61,7 @@ pub fn run(args: &PackArgs) -> Result<Exit, Failure> {
     let Connector::Mez(mut mez) = connector else {
         return Err(Failure::new(Exit::Input, format!("{what} is not a .mez")));
     };
-    let Some(key) = signer::load(&args.key)? else {
+    let Some(key) = signer::load_signer(&args.key, &args.pkcs11)? else {
         write_atomically(&target, |w| pack(&mut mez, w).map(drop))
             .map_err(|e| failure::writing(&target, e))?;
         progress.finish();
@@ -72,11 +72,11 @@ pub fn run(args: &PackArgs) -> Result<Exit, Failure> {
     let unsigned = pack(&mut mez, Cursor::new(Vec::new()))?.into_inner();
     let mut package = Package::open(Cursor::new(unsigned), &display_name(&target), &limits)?;
     let outcome = write_atomically(&target, |w| {
-        sign_package(&mut package, &key, &options, w).map(|signed| signed.outcome)
+        sign_package(&mut package, key.as_ref(), &options, w).map(|signed| signed.outcome)
     })
     .map_err(|e| failure::writing(&target, e))?;
     progress.finish();
-    report_signed(&target, &key, &outcome);
-    signer::write_detached(&args.options, &target, &key, &options)?;
+    report_signed(&target, key.as_ref(), &outcome);
+    signer::write_detached(&args.options, &target, key.as_ref(), &options)?;
     Ok(Exit::Success)
 }

@@ -105,14 +105,11 @@ pub fn run(args: &SignArgs) -> Result<Exit, Failure> {
         if let (Some(state), Some(sig)) = (&ext.complete, &ext.signature) {
             let (completer, options) = crate::two_step::completer(&args.pqx, state, sig, options)?;
             (Box::new(completer), options)
-        } else if let Some(uri) = crate::pkcs11::uri_of(&args.key) {
-            let signer = crate::pkcs11::signer(uri, &args.key, &args.pkcs11)?;
-            (Box::new(signer), options)
         } else if ext.sign_command.is_some() {
             let signer = crate::external_signer::from_args(&args.key, ext)?;
             (Box::new(signer), options)
         } else {
-            (Box::new(signer::require(&args.key)?), options)
+            (signer::require_signer(&args.key, &args.pkcs11)?, options)
         };
     let key = key.as_ref();
     let mut out = AtomicFile::create(target).map_err(|e| failure::writing(target, e))?;
