@@ -18,6 +18,6 @@ mod thumbprint;
 pub use chain::{build_chain, build_chain_for, Chain, ChainElement, TrustSource};
 pub use policy::TrustPolicy;
 pub use registry_list::{parse_registry_list, RegistryList};
-pub use revocation::{apply_revocation, Crl, Revocation, RevocationList};
+pub use revocation::{apply_revocation, Crl, Revocation, RevocationList, RevocationSource};
 pub use status::ChainStatus;
 pub use thumbprint::Thumbprint;

@@ -101,11 +101,35 @@ impl Crl {
 
 /// Why a certificate counts as revoked.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Revocation {
     /// When, if the source says (a CRL does; a local list does not: revoked at every time).
     pub date: Option<OffsetDateTime>,
-    /// Where it came from: "the revoked list" or "a CRL".
-    pub source: &'static str,
+    /// Which input revoked it.
+    pub source: RevocationSource,
+}
+
+/// The input that revoked a certificate: what an error message names, so that an admin knows
+/// which list to look at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RevocationSource {
+    /// The revoked list (`--revoked`), by thumbprint.
+    ListedThumbprint,
+    /// The revoked list (`--revoked serial:…`), by serial number.
+    ListedSerial,
+    /// A CRL (`--crl`), verified with the issuer's certificate.
+    Crl,
+}
+
+impl std::fmt::Display for RevocationSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RevocationSource::ListedThumbprint => "the revoked list (thumbprint)",
+            RevocationSource::ListedSerial => "the revoked list (serial number)",
+            RevocationSource::Crl => "a CRL",
+        })
+    }
 }
 
 /// Local revocation inputs (part of the [`TrustPolicy`]).
@@ -174,13 +198,13 @@ impl RevocationList {
         if self.thumbprints.iter().any(|t| t.matches(cert)) {
             return Ok(Some(Revocation {
                 date: None,
-                source: "the revoked list (thumbprint)",
+                source: RevocationSource::ListedThumbprint,
             }));
         }
         if !self.serials.is_empty() && self.serials.contains(&SerialNumber::of(cert)) {
             return Ok(Some(Revocation {
                 date: None,
-                source: "the revoked list (serial number)",
+                source: RevocationSource::ListedSerial,
             }));
         }
         let mut earliest: Option<OffsetDateTime> = None;
@@ -214,7 +238,7 @@ impl RevocationList {
         }
         Ok(earliest.map(|d| Revocation {
             date: Some(d),
-            source: "a CRL",
+            source: RevocationSource::Crl,
         }))
     }
 }
