@@ -130,6 +130,112 @@ fn pkcs12_legacy_rc2_3des_loads_with_its_chain_ordered() {
     assert_eq!(key.chain(), expected_chain(d).as_slice());
 }
 
+/// `.pfx` files as Windows' `Export-PfxCertificate` writes them (what a Windows admin hands
+/// over), emulated with OpenSSL's options since no Windows runs here: `-CryptoAlgorithmOption
+/// TripleDES_SHA1` (3DES for the key and the certificates, a SHA-1 MAC, 2000 iterations) and
+/// `AES256_SHA256` (PBES2 AES-256-CBC, a SHA-256 MAC), each with the attributes CryptoAPI adds:
+/// the key's CSP name (1.3.6.1.4.1.311.17.1), the machine key set flag (…17.2) and a friendly
+/// name. pqx loads both with the chain ordered, and signs with them.
+#[test]
+fn pkcs12_shaped_like_windows_export_pfxcertificate_loads_and_signs() {
+    let d = openssl_pki().dir.path();
+    for (file, pbe, mac, csp, shows) in [
+        (
+            "win-3des.pfx",
+            "PBE-SHA1-3DES",
+            "sha1",
+            "Microsoft Enhanced Cryptographic Provider v1.0",
+            "TripleDES",
+        ),
+        (
+            "win-aes.pfx",
+            "AES-256-CBC",
+            "sha256",
+            "Microsoft Software Key Storage Provider",
+            "AES-256-CBC",
+        ),
+    ] {
+        openssl(
+            d,
+            &[
+                "pkcs12",
+                "-export",
+                "-inkey",
+                "leaf.key",
+                "-in",
+                "leaf.pem",
+                "-certfile",
+                "extra.pem",
+                "-keypbe",
+                pbe,
+                "-certpbe",
+                pbe,
+                "-macalg",
+                mac,
+                "-iter",
+                "2000",
+                "-CSP",
+                csp,
+                "-LMK",
+                "-name",
+                "Colin Popell code signing",
+                "-passout",
+                "pass:s3cret",
+                "-out",
+                file,
+            ],
+        );
+        let info = openssl_stderr(
+            d,
+            &[
+                "pkcs12",
+                "-info",
+                "-legacy",
+                "-in",
+                file,
+                "-passin",
+                "pass:s3cret",
+                "-noout",
+            ],
+        );
+        assert!(
+            info.contains(&format!("MAC: {mac}")) && info.contains(shows),
+            "{file}: {info}"
+        );
+        let bags = openssl(
+            d,
+            &[
+                "pkcs12",
+                "-in",
+                file,
+                "-passin",
+                "pass:s3cret",
+                "-nocerts",
+                "-nodes",
+            ],
+        );
+        assert!(
+            bags.contains(&format!("Microsoft CSP Name: {csp}"))
+                && bags.contains("Microsoft Local Key set"),
+            "{file}: {bags}"
+        );
+        let key = SigningKey::from_pkcs12(&read(d, file), "s3cret", file).unwrap();
+        assert_eq!(key.chain(), expected_chain(d).as_slice(), "{file}");
+        let message = b"a connector";
+        let signature = key
+            .sign_digest(
+                DigestAlgorithm::Sha256,
+                &DigestAlgorithm::Sha256.digest(message),
+            )
+            .unwrap();
+        let public = cert(d, "leaf.pem").rsa_public_key().unwrap();
+        assert!(
+            verify_pkcs1v15(&public, DigestAlgorithm::Sha256, message, &signature),
+            "{file}"
+        );
+    }
+}
+
 #[test]
 fn pkcs12_wrong_password_is_wrong_password_with_the_file_name() {
     let d = openssl_pki().dir.path();
