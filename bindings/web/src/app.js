@@ -430,9 +430,9 @@ function auditRow(row) {
   const trusted = row.Trusted === null || !row.Signer ? "-" : row.Trusted ? "yes" : "no";
   const expires = row.Expires && row.Expires.length >= 10 ? row.Expires.slice(0, 10) : "-";
   return el("tr", { "data-status": row.SignatureStatus },
-    el("td", { class: "file" }, row.File,
+    el("td", { class: "file" }, el("span", { class: "path", text: row.File }),
       row.SignatureStatus === "Error" && row.Error ? el("div", { class: "why", text: row.Error }) : null),
-    el("td", { class: "status" }, pill(row.SignatureStatus, kind)),
+    el("td", { class: "audit-status" }, pill(row.SignatureStatus, kind)),
     el("td", { class: "signer", text: row.Signer ? commonName(row.Signer) : "-", title: row.Signer }),
     el("td", { class: "thumb", text: row.Thumbprint ?? "-" }),
     el("td", { class: "trusted", text: trusted }),
