@@ -24,11 +24,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(not(target_arch = "wasm32"))]
 use std::sync::Mutex;
 
-#[cfg(not(target_arch = "wasm32"))]
 /// Most files one audit collects from folders.
-pub const MAX_FILES: usize = 1_000_000;
 #[cfg(not(target_arch = "wasm32"))]
+pub const MAX_FILES: usize = 1_000_000;
 /// Deepest folder walked below a folder given.
+#[cfg(not(target_arch = "wasm32"))]
 pub const MAX_DEPTH: usize = 64;
 
 /// Whether `path` names a connector file by its extension (`.pqx` or `.mez`, any case).
@@ -43,10 +43,10 @@ fn has_extension(path: &Path, ext: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 /// The files to audit: each file named as it is (whatever its extension), each folder's
 /// `.pqx` and `.mez` files at any depth (links not followed: a share must not lead the
 /// audit elsewhere, or round in circles), sorted, without repeats.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
@@ -360,8 +360,8 @@ impl std::fmt::Display for AuditSummary {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 /// Verifies `files` on `threads` workers (at least one), results in the order of `files`.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn audit(files: &[PathBuf], options: &VerifyOptions, threads: usize) -> Vec<FileAudit> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, FileAudit)>> = Mutex::new(Vec::with_capacity(files.len()));
@@ -385,8 +385,8 @@ pub fn audit(files: &[PathBuf], options: &VerifyOptions, threads: usize) -> Vec<
     rows.into_iter().map(|(_, r)| r).collect()
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 /// The number of workers [`audit`] should use: every core.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
