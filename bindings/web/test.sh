@@ -3,7 +3,8 @@
 #   1. installs what is missing, quietly and idempotently: the wasm32 target and
 #      wasm-bindgen-cli (by build.sh), Debian's chromium (apt-get), playwright-core (npm ci);
 #   2. builds dist/ (build.sh);
-#   3. writes fresh fixtures with the Rust test PKI (pqx-wasm/examples/make_fixtures.rs);
+#   3. writes fresh fixtures with the Rust test PKI (pqx-wasm/examples/make_fixtures.rs) and
+#      builds the pqx CLI (the audit rows of the wasm API are compared with its JSON);
 #   4. runs pqx-wasm's Rust tests, the Node tests of the JS API and the Chromium page test.
 # Artifacts (fixtures, screenshots, TAP output) go to test-output/. Prints "N passed, M failed"
 # last and exits non-zero when anything failed.
@@ -69,6 +70,9 @@ echo "test.sh: building dist/"
 step "build.sh" env VERBOSE="${VERBOSE:-0}" "$here/build.sh"
 grep '^build.sh: dist/ ready' "$log" | tail -n 1
 step "make fixtures" make_fixtures
+# The CLI, to compare its audit rows (`pqx verify --format json`) with the module's auditFile.
+step "build pqx (CLI)" cargo build -q -p pqx-cli --manifest-path "$root/Cargo.toml"
+export PQX_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/pqx"
 
 # Rust tests of pqx-wasm (host target: the adapters without the JS boundary).
 echo "test.sh: cargo test -p pqx-wasm"

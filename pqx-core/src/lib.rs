@@ -10,7 +10,6 @@ pub mod archive;
 pub(crate) mod archive;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod atomic;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod audit;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod bounded_read;

@@ -5,7 +5,7 @@
 //! TypeScript declarations (`pqx_wasm.d.ts`):
 //!
 //! ```js
-//! import init, { verify, inspect, thumbprint, check } from "./pkg/pqx_wasm.js";
+//! import init, { verify, inspect, thumbprint, check, auditFile, auditSummary } from "./pkg/pqx_wasm.js";
 //! await init();                       // or initSync({ module: wasmBytes }) in Node
 //! const report = verify(new Uint8Array(await file.arrayBuffer()), {
 //!   trustedCas: [rootPem],            // PEM texts (optional)
@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod connector;
 pub mod js;
 pub mod options;
@@ -179,6 +180,27 @@ export interface CheckReport {
   warnings: number;
 }
 
+/** One row of a multi-file audit (`auditFile`): the object `pqx verify A.pqx B.pqx --format json`
+ *  prints for each file. */
+export interface AuditRow {
+  /** The name the file was given. */
+  File: string;
+  /** The overall SignatureStatus, or "Error" when the file is not a readable package. */
+  SignatureStatus: SignatureStatus | "Error";
+  /** The first signer's subject. */
+  Signer: string | null;
+  /** The first signer's SHA-1 thumbprint. */
+  Thumbprint: string | null;
+  /** Valid and every signer trusted; null when the options held no trust policy. */
+  Trusted: boolean | null;
+  /** When the first signer's certificate expires. */
+  Expires: string | null;
+  /** Why the file could not be verified (Error rows), or why a .mez is not signed. */
+  Error: string | null;
+  /** MakePQX's report (null for Error rows and .mez files). */
+  Report: VerifyReport | null;
+}
+
 /** Errors thrown by this module: `name` is "PqxError", `code` the pqx error kind
  *  ("zip", "opc", "xml", "certificate", "invalid-argument", "limit-exceeded", …). */
 export interface PqxError extends Error {
@@ -271,6 +293,40 @@ pub fn check(bytes: &[u8], file_name: Option<String>) -> Result<JsValue, JsValue
     let what = file_name.as_deref().unwrap_or(options::DEFAULT_FILE_NAME);
     let json = connector::check_json(bytes, what).map_err(JsError::from)?;
     Ok(js::json_to_js(&json)?)
+}
+
+/// Audits one file of several (`pqx verify A.pqx B.pqx DIR/`): verifies `bytes` and returns
+/// the core's row for it, the object the CLI's `--format json` prints per file. `file_name`
+/// names the row; a `.mez` is `NotSigned` without being opened, as in the CLI. A file that
+/// is not a readable package is a row with `SignatureStatus: "Error"`, not an exception:
+/// one bad file must not stop the audit of the others. Bad options throw.
+#[wasm_bindgen(js_name = auditFile, unchecked_return_type = "AuditRow")]
+pub fn audit_file(
+    bytes: &[u8],
+    file_name: String,
+    #[wasm_bindgen(unchecked_optional_param_type = "VerifyOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let options = verify_options(&options)?;
+    let json = audit::audit_row_json(bytes, &file_name, &options).map_err(JsError::from)?;
+    Ok(js::json_to_js(&json)?)
+}
+
+/// The line under an audit's table (`3 files: 1 verified, 1 not valid, 1 error`, plus `; N
+/// trusted, M not trusted` when the rows carry trust), from the rows `auditFile` returned:
+/// the CLI's very words.
+#[wasm_bindgen(js_name = auditSummary)]
+pub fn audit_summary(
+    #[wasm_bindgen(unchecked_param_type = "AuditRow[]")] rows: JsValue,
+) -> Result<String, JsValue> {
+    let json = js_sys::JSON::stringify(&rows)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| {
+            JsError::from(Error::InvalidArgument(
+                "auditSummary takes the array of rows auditFile returned".to_owned(),
+            ))
+        })?;
+    Ok(audit::summary_of_rows_json(&json).map_err(JsError::from)?)
 }
 
 /// The version of pqx this module was built from.

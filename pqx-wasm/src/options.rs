@@ -60,6 +60,12 @@ impl VerifyOptions {
         self.file_name.as_deref().unwrap_or(DEFAULT_FILE_NAME)
     }
 
+    /// Whether the caller gave a trust policy (anchors or pins): without one, "not trusted"
+    /// means nothing, and audit rows say `Trusted: null`, as the CLI's do.
+    pub fn has_trust_policy(&self) -> bool {
+        !(self.trusted_cas.is_empty() && self.pinned_thumbprints.is_empty())
+    }
+
     /// The core's trust policy: every certificate of every PEM an anchor, every thumbprint
     /// pinned. A PEM without a certificate or a malformed thumbprint is an error, not ignored.
     pub fn trust_policy(&self) -> Result<TrustPolicy> {

@@ -154,3 +154,66 @@ fn check_json_is_the_cores_check_report() {
     assert!(json["findings"].is_array());
     assert!(json["errors"].is_u64() && json["warnings"].is_u64());
 }
+
+fn audit_row(bytes: &[u8], name: &str, json_options: &str) -> serde_json::Value {
+    let row = pqx_wasm::audit::audit_row_json(bytes, name, &options(json_options)).expect("row");
+    serde_json::from_str(&row).expect("row is JSON")
+}
+
+#[test]
+fn audit_row_is_the_cli_row_for_signed_unsigned_mez_and_garbage() {
+    let f = fixture();
+    let root = serde_json::to_string(&f.pki.root.to_pem()).expect("json");
+    let trusting = format!(r#"{{"trustedCas":[{root}]}}"#);
+    let signed = audit_row(&f.signed, "dir/A.pqx", &trusting);
+    assert_eq!(signed["File"], "dir/A.pqx");
+    assert_eq!(signed["SignatureStatus"], "Success");
+    assert_eq!(signed["Trusted"], true);
+    assert_eq!(signed["Thumbprint"], f.pki.leaf.thumbprint_sha1());
+    assert_eq!(signed["Report"]["SignatureStatus"], "Success");
+    // Without a trust policy "Trusted" is null, not false, as in the CLI.
+    assert_eq!(
+        audit_row(&f.signed, "A.pqx", "{}")["Trusted"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        audit_row(&f.unsigned, "U.pqx", "{}")["SignatureStatus"],
+        "NotSigned"
+    );
+    let mez = audit_row(&f.signed, "C.MEZ", &trusting);
+    assert_eq!(mez["SignatureStatus"], "NotSigned");
+    assert_eq!(mez["Report"], serde_json::Value::Null);
+    let garbage = audit_row(b"PK\x03\x04 not a zip", "G.pqx", &trusting);
+    assert_eq!(garbage["SignatureStatus"], "Error");
+    assert_eq!(garbage["Trusted"], false);
+    assert!(garbage["Error"]
+        .as_str()
+        .is_some_and(|e| e.contains("G.pqx")));
+}
+
+#[test]
+fn audit_row_refuses_bad_options_rather_than_auditing_against_nothing() {
+    let bad = VerifyOptions::from_json(r#"{"pinnedThumbprints":["XYZ"]}"#).expect("parses");
+    let e = pqx_wasm::audit::audit_row_json(&fixture().signed, "A.pqx", &bad).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+}
+
+#[test]
+fn audit_summary_is_the_cli_line_with_trust_only_when_the_rows_carry_it() {
+    use pqx_wasm::audit::summary_of_rows_json;
+    let rows = r#"[{"SignatureStatus":"Success","Trusted":true},
+                  {"SignatureStatus":"InvalidSignature","Trusted":false},
+                  {"SignatureStatus":"Error","Trusted":false,"File":"x"}]"#;
+    assert_eq!(
+        summary_of_rows_json(rows).expect("summary"),
+        "3 files: 1 verified, 1 not valid, 1 error; 1 trusted, 0 not trusted"
+    );
+    assert_eq!(
+        summary_of_rows_json(r#"[{"SignatureStatus":"NotSigned","Trusted":null}]"#)
+            .expect("summary"),
+        "1 file: 0 verified, 1 not valid, 0 errors"
+    );
+    let e = summary_of_rows_json(r#"[{"SignatureStatus":"Fine"}]"#).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(summary_of_rows_json("{}").is_err());
+}

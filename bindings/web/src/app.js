@@ -1,6 +1,8 @@
 // The verification page: takes a file from the drop zone or the file input, hands it to a
-// Web Worker running pqx-wasm, and renders the report. No network requests: the worker and
-// the WebAssembly module are files of this page.
+// Web Worker running pqx-wasm, and renders the report. Several files (or a folder) are audited
+// in the worker file by file and shown as the table `pqx verify A.pqx B.pqx DIR/` prints, each
+// row pqx-core's. No network requests: the worker and the WebAssembly module are files of this
+// page.
 
 const $ = (id) => document.getElementById(id);
 
@@ -20,10 +22,17 @@ const UNKNOWN_STATE = ["invalid", "✕", "Not valid", "The package did not verif
 
 const REGISTRY_KEY = "HKLM\\SOFTWARE\\Policies\\Microsoft\\Power BI Desktop";
 
-let currentFile = null;
+/** What was chosen last, to run again with new trust settings: one file, or an audit. */
+let currentSelection = null;
 let currentWorker = null;
 let lastResult = null;
+let lastAudit = null;
 let runs = 0;
+
+/** Most files taken from dropped or chosen folders, and deepest folder walked (the CLI's
+ *  limits are higher: a browser tab holds the list in memory). */
+const MAX_FILES = 100_000;
+const MAX_DEPTH = 64;
 
 // ---------------------------------------------------------------------------------------
 // Small helpers
@@ -120,10 +129,15 @@ $("ca-file").addEventListener("change", async () => {
   const bytes = new Uint8Array(await f.arrayBuffer());
   const text = new TextDecoder().decode(bytes);
   caFilePem = text.includes("-----BEGIN") ? text : derToPem(bytes);
-  if (currentFile) start(currentFile);
+  rerun();
 });
 
-$("reverify").addEventListener("click", () => { if (currentFile) start(currentFile); });
+function rerun() {
+  if (currentSelection?.file) start(currentSelection.file);
+  else if (currentSelection?.audit) startAudit(currentSelection.audit);
+}
+
+$("reverify").addEventListener("click", rerun);
 
 // ---------------------------------------------------------------------------------------
 // Running the worker
@@ -136,23 +150,25 @@ function showProgress(label, fraction) {
   else p.value = Math.round(fraction * 100);
 }
 
-function showError(code, message) {
+function showError(code, message, lead = "This file could not be read as a connector package. ") {
   const box = $("error");
   box.replaceChildren(
-    el("strong", { text: "This file could not be read as a connector package. " }),
+    el("strong", { text: lead }),
     message,
     code ? el("span", { class: "mono", text: ` (${code})` }) : null,
   );
   box.hidden = false;
   $("result").hidden = true;
+  $("audit").hidden = true;
   announce(`Error: ${message}`);
 }
 
 function start(file) {
-  currentFile = file;
+  currentSelection = { file };
   if (currentWorker) currentWorker.terminate();
   $("error").hidden = true;
   $("result").hidden = true;
+  $("audit").hidden = true;
   $("reverify").disabled = true;
   document.body.dataset.busy = "true";
   showProgress(`Reading ${file.name}…`, 0);
@@ -189,6 +205,60 @@ function start(file) {
     showError("worker", e.message || "the verification worker failed to start");
   };
   worker.postMessage({ file, name: file.name, options: trustOptions() });
+}
+
+/** Audits `files` ([{ file, name }]) in one worker, file by file, filling the table as the
+ *  rows come. */
+function startAudit(files) {
+  currentSelection = { audit: files };
+  if (currentWorker) currentWorker.terminate();
+  $("error").hidden = true;
+  $("result").hidden = true;
+  $("reverify").disabled = true;
+  document.body.dataset.busy = "true";
+  const rows = [];
+  $("audit-heading").textContent = `Audit of ${files.length} files`;
+  $("audit-summary").textContent = "";
+  $("audit-table").querySelector("tbody").replaceChildren();
+  $("audit").hidden = false;
+  showProgress(`Auditing ${files.length} files…`, 0);
+  announce(`Auditing ${files.length} files`);
+
+  const worker = new Worker(new URL("worker.js", import.meta.url), { type: "module" });
+  currentWorker = worker;
+  const finish = () => {
+    worker.terminate();
+    if (currentWorker === worker) currentWorker = null;
+    $("progress-box").hidden = true;
+    $("reverify").disabled = false;
+    delete document.body.dataset.busy;
+    runs += 1;
+    document.body.dataset.runs = String(runs);
+  };
+  worker.onmessage = ({ data }) => {
+    if (worker !== currentWorker) return;
+    if (data.type === "audit-progress") {
+      showProgress(`Auditing ${data.index + 1} of ${data.total}: ${data.name}…`, data.index / data.total);
+    } else if (data.type === "row") {
+      rows.push(data.row);
+      $("audit-table").querySelector("tbody").append(auditRow(data.row));
+    } else if (data.type === "audit-done") {
+      finish();
+      $("version").textContent = data.version ? `v${data.version}` : "";
+      $("audit-summary").textContent = data.summary;
+      lastAudit = rows;
+      announce(data.summary);
+    } else if (data.type === "error") {
+      finish();
+      showError(data.code, data.message, "The audit stopped. ");
+    }
+  };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    finish();
+    showError("worker", e.message || "the verification worker failed to start", "The audit stopped. ");
+  };
+  worker.postMessage({ audit: files, options: trustOptions() });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -346,6 +416,41 @@ function renderCheck(check) {
   box.replaceChildren(summary, items.length ? el("ul", { class: "findings" }, items) : "");
 }
 
+/** The common name of a subject (`CN=Contoso Ltd, O=…` → `Contoso Ltd`), or the subject:
+ *  the CLI table's SIGNER column. */
+function commonName(subject) {
+  const cn = subject.split(",").map((rdn) => rdn.trim()).find((rdn) => rdn.startsWith("CN="));
+  return cn ? cn.slice(3) : subject;
+}
+
+/** One row of the audit table: the CLI table's cells for pqx-core's row. */
+function auditRow(row) {
+  const [state] = row.SignatureStatus === "Error" ? ["invalid"] : STATES[row.SignatureStatus] ?? UNKNOWN_STATE;
+  const kind = state === "valid" ? "ok" : state === "unsigned" ? "warn" : "bad";
+  const trusted = row.Trusted === null || !row.Signer ? "-" : row.Trusted ? "yes" : "no";
+  const expires = row.Expires && row.Expires.length >= 10 ? row.Expires.slice(0, 10) : "-";
+  return el("tr", { "data-status": row.SignatureStatus },
+    el("td", { class: "file" }, el("span", { class: "path", text: row.File }),
+      row.SignatureStatus === "Error" && row.Error ? el("div", { class: "why", text: row.Error }) : null),
+    el("td", { class: "audit-status" }, pill(row.SignatureStatus, kind)),
+    el("td", { class: "signer", text: row.Signer ? commonName(row.Signer) : "-", title: row.Signer }),
+    el("td", { class: "thumb", text: row.Thumbprint ?? "-" }),
+    el("td", { class: "trusted", text: trusted }),
+    el("td", { class: "expires", text: expires }),
+  );
+}
+
+$("audit-download").addEventListener("click", () => {
+  if (!lastAudit) return;
+  // The CLI's `pqx verify A.pqx B.pqx --format json`: an array of the rows.
+  const blob = new Blob([JSON.stringify(lastAudit, null, 2)], { type: "application/json" });
+  const a = el("a", { href: URL.createObjectURL(blob), download: "pqx-audit.json" });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+});
+
 $("download").addEventListener("click", () => {
   if (!lastResult) return;
   const blob = new Blob([JSON.stringify(lastResult.report, null, 2)], { type: "application/json" });
@@ -361,10 +466,92 @@ $("registry").querySelector("[data-copy]").addEventListener("click", (e) => copy
 // ---------------------------------------------------------------------------------------
 // File input and drag and drop
 
+/** Whether a file found in a folder is taken: `.pqx` and `.mez`, any case, as the CLI's
+ *  `is_connector_file` (a file named on its own is taken whatever its name). */
+const isConnectorName = (name) => /\.(pqx|mez)$/i.test(name);
+
+/** Orders paths as the CLI does (component by component), so the table reads the same. */
+function byPath(a, b) {
+  const x = a.name.split("/");
+  const y = b.name.split("/");
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+  }
+  return x.length - y.length;
+}
+
+/** Runs what was chosen: one plain file gets the detailed view, anything more (several files,
+ *  or a folder, even of one file) the audit table. */
+function run(files, fromFolder) {
+  const seen = new Set();
+  const unique = files.filter((f) => !seen.has(f.name) && seen.add(f.name));
+  if (!unique.length) return;
+  if (unique.length === 1 && !fromFolder) start(unique[0].file);
+  else startAudit(unique);
+}
+
+function tooMany() {
+  return new Error(`more than ${MAX_FILES} files to verify`);
+}
+
 $("file").addEventListener("change", () => {
-  const f = $("file").files[0];
-  if (f) start(f);
+  run(Array.from($("file").files, (file) => ({ file, name: file.name })), false);
 });
+
+if ("webkitdirectory" in HTMLInputElement.prototype) $("folder-row").hidden = false;
+$("folder").addEventListener("change", () => {
+  const all = Array.from($("folder").files);
+  const files = all.filter((f) => isConnectorName(f.name))
+    .map((file) => ({ file, name: file.webkitRelativePath || file.name }))
+    .sort(byPath);
+  if (files.length > MAX_FILES) showError("limit-exceeded", tooMany().message, "");
+  else if (!files.length) showError("input", "no .pqx or .mez file in the folder chosen", "");
+  else run(files, true);
+});
+
+const readEntries = (reader) => new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+const entryFile = (entry) => new Promise((resolve, reject) => entry.file(resolve, reject));
+
+/** The `.pqx` and `.mez` files under a dropped folder, at any depth, sorted. */
+async function walk(dir, depth, out) {
+  if (depth > MAX_DEPTH) throw new Error(`${dir.fullPath} is more than ${MAX_DEPTH} folders deep`);
+  const reader = dir.createReader();
+  for (;;) {
+    const batch = await readEntries(reader);
+    if (!batch.length) break;
+    for (const entry of batch) {
+      if (entry.isDirectory) await walk(entry, depth + 1, out);
+      else if (entry.isFile && isConnectorName(entry.name)) {
+        out.push({ file: await entryFile(entry), name: entry.fullPath.replace(/^\//, "") });
+        if (out.length > MAX_FILES) throw tooMany();
+      }
+    }
+  }
+}
+
+/** What was dropped: files as they are, folders walked (where the browser exposes entries). */
+async function dropped(transfer) {
+  // webkitGetAsEntry works only during the drop event: take every entry before awaiting.
+  const entries = Array.from(transfer.items ?? [], (item) => item.kind === "file" ? item.webkitGetAsEntry?.() : null);
+  if (!entries.length || entries.some((e) => !e)) {
+    return { files: Array.from(transfer.files ?? [], (file) => ({ file, name: file.name })), fromFolder: false };
+  }
+  const files = [];
+  let fromFolder = false;
+  for (const entry of entries) {
+    if (entry.isDirectory) {
+      fromFolder = true;
+      const found = [];
+      await walk(entry, 0, found);
+      files.push(...found.sort(byPath));
+    } else {
+      files.push({ file: await entryFile(entry), name: entry.name });
+    }
+    if (files.length > MAX_FILES) throw tooMany();
+  }
+  if (fromFolder && !files.length) throw Object.assign(new Error("no .pqx or .mez file in the folder dropped"), { code: "input" });
+  return { files, fromFolder };
+}
 
 const drop = $("drop");
 for (const type of ["dragenter", "dragover"]) {
@@ -374,8 +561,11 @@ for (const type of ["dragleave", "dragend"]) drop.addEventListener(type, () => d
 drop.addEventListener("drop", (e) => {
   e.preventDefault();
   drop.classList.remove("dragging");
-  const f = e.dataTransfer?.files?.[0];
-  if (f) start(f);
+  if (!e.dataTransfer) return;
+  dropped(e.dataTransfer).then(
+    ({ files, fromFolder }) => run(files, fromFolder),
+    (err) => showError(err.code ?? "limit-exceeded", err.message, ""),
+  );
 });
 // A file dropped beside the zone must not make the browser navigate away to it.
 window.addEventListener("dragover", (e) => e.preventDefault());

@@ -4,12 +4,20 @@
 // One worker per file: the page terminates it afterwards, which also returns the WebAssembly
 // memory (it only ever grows while an instance lives) to the browser.
 //
+// Several files are audited in one worker, one file at a time (only one is in memory at
+// once), each into pqx-core's audit row (`auditFile`, what `pqx verify A.pqx B.pqx DIR/`
+// prints per file); the summary line is the core's too (`auditSummary`).
+//
 // Messages in:  { file: File|Blob, name: string, options: VerifyOptions }
+//               { audit: [{ file: File|Blob, name: string }], options: VerifyOptions }
 // Messages out: { type: "progress", phase: "read"|"verify", loaded, total }
 //               { type: "result", report, inspection, check, timings }
+//               { type: "audit-progress", index, total, name }
+//               { type: "row", index, row }           (one per file, in order)
+//               { type: "audit-done", summary, version }
 //               { type: "error", code, message }
 
-import init, { verify, inspect, check, digestPlan, version } from "./pkg/pqx_wasm.js";
+import init, { verify, inspect, check, digestPlan, version, auditFile, auditSummary } from "./pkg/pqx_wasm.js";
 import { hostDigests } from "./host_digests.js";
 
 const ready = init();
@@ -44,8 +52,40 @@ function tryInspect(bytes, name, options) {
   }
 }
 
+/** The code and message of an exception, for an "error" message. */
+function describe(e) {
+  // A WebAssembly trap (RuntimeError) would be a bug in pqx: say so rather than hide it.
+  const code = e && e.code ? e.code : e instanceof WebAssembly.RuntimeError ? "panic" : "error";
+  return { code, message: String(e && e.message ? e.message : e) };
+}
+
+/** Audits `files` in order, posting each row as it is made. A file that is not a package is
+ *  an Error row (pqx-core's); only bad options or a file the browser cannot read stop. */
+async function audit(files, options) {
+  const rows = [];
+  for (const [index, { file, name }] of files.entries()) {
+    postMessage({ type: "audit-progress", index, total: files.length, name });
+    let bytes = new Uint8Array(await file.arrayBuffer());
+    const host = { hostDigests: await hostDigests(digestPlan, bytes, name) };
+    const row = auditFile(bytes, name, { ...options, ...host });
+    bytes = null;
+    rows.push(row);
+    postMessage({ type: "row", index, row });
+  }
+  postMessage({ type: "audit-done", summary: auditSummary(rows), version: version() });
+}
+
 self.onmessage = async (event) => {
   const { file, name, options } = event.data;
+  if (event.data.audit) {
+    try {
+      await ready;
+      await audit(event.data.audit, options);
+    } catch (e) {
+      postMessage({ type: "error", ...describe(e) });
+    }
+    return;
+  }
   try {
     await ready;
     const t0 = performance.now();
@@ -83,8 +123,6 @@ self.onmessage = async (event) => {
       timings: { readMs: t1 - t0, verifyMs: t2 - t1, totalMs: performance.now() - t0, size },
     });
   } catch (e) {
-    // A WebAssembly trap (RuntimeError) would be a bug in pqx: say so rather than hide it.
-    const code = e && e.code ? e.code : e instanceof WebAssembly.RuntimeError ? "panic" : "error";
-    postMessage({ type: "error", code, message: String(e && e.message ? e.message : e) });
+    postMessage({ type: "error", ...describe(e) });
   }
 };

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { distDir, fixture, fixturesDir, loadPqx, manifest } from "./helpers.mjs";
@@ -202,8 +203,76 @@ test("the TypeScript declarations describe the API", () => {
   assert.match(dts, /export function inspect\([^)]*\): Inspection;/);
   assert.match(dts, /export function thumbprint\([^)]*\): string;/);
   assert.match(dts, /export function check\([^)]*\): CheckReport;/);
+  assert.match(dts, /export function auditFile\(bytes: Uint8Array[^,]*, file_name: string, options\?: VerifyOptions\): AuditRow;/);
+  assert.match(dts, /export function auditSummary\(rows: AuditRow\[\]\): string;/);
+  assert.match(dts, /export interface AuditRow/);
   assert.match(dts, /export interface VerifyReport/);
   assert.match(dts, /PackageSha256: string;/);
+});
+
+// --- the multi-file audit: pqx-core's rows, the CLI's words -----------------------------
+
+/** The fixtures of the audit, and the status `pqx verify` prints for each. */
+const AUDITED = [
+  ["signed.pqx", "Success"],
+  ["countersigned.pqx", "Success"],
+  ["tampered.pqx", "InvalidSignature"],
+  ["unsigned.pqx", "NotSigned"],
+  ["HelloWorld.mez", "NotSigned"],
+  ["not-a-package.pqx", "Error"],
+];
+
+test("auditFile gives each file the CLI's row: status, signer, trust; garbage is an Error row", () => {
+  const options = { trustedCas: [rootPem] };
+  const rows = AUDITED.map(([name]) => pqx.auditFile(fixture(name), name, options));
+  assert.deepEqual(rows.map((r) => r.SignatureStatus), AUDITED.map(([, status]) => status));
+  assert.deepEqual(Object.keys(rows[0]), ["File", "SignatureStatus", "Signer", "Thumbprint", "Trusted", "Expires", "Error", "Report"]);
+  const [signed, , tampered, , mez, garbage] = rows;
+  assert.equal(signed.File, "signed.pqx");
+  assert.equal(signed.Signer, m.leafSubject);
+  assert.equal(signed.Thumbprint, m.leafThumbprint);
+  assert.equal(signed.Trusted, true);
+  assert.match(signed.Expires, /^\d{4}-\d\d-\d\dT/);
+  assert.equal(signed.Report.SignatureStatus, "Success");
+  assert.equal(tampered.Trusted, false, "a changed package is not trusted, whoever signed it");
+  assert.equal(mez.Report, null);
+  assert.match(mez.Error, /\.mez cannot be signed/);
+  assert.equal(garbage.Trusted, false);
+  assert.match(garbage.Error, /not-a-package\.pqx/);
+  assert.equal(pqx.auditSummary(rows), "6 files: 2 verified, 3 not valid, 1 error; 2 trusted, 0 not trusted");
+  // Without trust options "Trusted" is null and the summary does not count trust.
+  const plain = AUDITED.map(([name]) => pqx.auditFile(fixture(name), name));
+  assert.ok(plain.every((r) => r.Trusted === null));
+  assert.equal(pqx.auditSummary(plain), "6 files: 2 verified, 3 not valid, 1 error");
+  assert.equal(pqx.auditSummary([]), "0 files: 0 verified, 0 not valid, 0 errors");
+});
+
+test("auditFile throws only for bad options; auditSummary refuses rows it did not make", () => {
+  const e = thrown(() => pqx.auditFile(fixture("signed.pqx"), "signed.pqx", { pinnedThumbprints: ["XYZ"] }));
+  assert.equal(e.name, "PqxError");
+  assert.equal(e.code, "invalid-argument");
+  assert.equal(thrown(() => pqx.auditSummary([{ SignatureStatus: "Fine" }])).code, "invalid-argument");
+  assert.equal(thrown(() => pqx.auditSummary({})).code, "invalid-argument");
+  // An empty file and a truncated package are rows too, never exceptions.
+  assert.equal(pqx.auditFile(new Uint8Array(0), "empty.pqx").SignatureStatus, "Error");
+  const signed = fixture("signed.pqx");
+  assert.equal(pqx.auditFile(signed.subarray(0, signed.length >> 1), "half.pqx").SignatureStatus, "Error");
+});
+
+/** The CLI binary test.sh built (PQX_BIN), for comparing its rows with the module's. */
+const PQX_BIN = process.env.PQX_BIN && existsSync(process.env.PQX_BIN) ? process.env.PQX_BIN : null;
+
+test("auditFile's rows are the very rows of `pqx verify --format json` on the same files", { skip: !PQX_BIN && "PQX_BIN not set (test.sh builds it)" }, () => {
+  for (const trust of [[], ["--trusted-ca", "root.pem"]]) {
+    const run = spawnSync(PQX_BIN, ["verify", "--format", "json", ...trust, ...AUDITED.map(([name]) => name)], { cwd: fixturesDir, encoding: "utf8" });
+    assert.equal(run.status, 1, `not every file verifies: exit 1\n${run.stderr}`);
+    const cli = JSON.parse(run.stdout);
+    const options = trust.length ? { trustedCas: [rootPem] } : undefined;
+    const wasm = AUDITED.map(([name]) => pqx.auditFile(fixture(name), name, options));
+    assert.deepEqual(wasm, cli);
+    const text = spawnSync(PQX_BIN, ["verify", ...trust, ...AUDITED.map(([name]) => name)], { cwd: fixturesDir, encoding: "utf8" });
+    assert.equal(text.stdout.trimEnd().split("\n").at(-1), pqx.auditSummary(wasm));
+  }
 });
 
 const hasLarge = existsSync(join(fixturesDir, "large.pqx"));

@@ -36,7 +36,7 @@ test("the tarball installs into an empty project and verifies a .pqx from Node b
   writeFileSync(
     join(project, "main.mjs"),
     `import { readFileSync } from "node:fs";
-     import { verify, thumbprint, version } from "pqx-wasm";
+     import { auditFile, auditSummary, verify, thumbprint, version } from "pqx-wasm";
      const dir = process.argv[2];
      const root = readFileSync(dir + "/root.pem", "utf8");
      const untrusted = verify(readFileSync(dir + "/signed.pqx"));
@@ -48,6 +48,7 @@ test("the tarball installs into an empty project and verifies a .pqx from Node b
        untrusted: [untrusted.SignatureStatus, untrusted.IsTrusted],
        trusted: [trusted.SignatureStatus, trusted.IsTrusted, trusted.Signatures[0].Thumbprint],
        root: thumbprint(readFileSync(dir + "/root.pem")),
+       audit: auditSummary(["signed.pqx", "tampered.pqx"].map((f) => auditFile(readFileSync(dir + "/" + f), f))),
        error,
      }));`,
   );
@@ -57,6 +58,7 @@ test("the tarball installs into an empty project and verifies a .pqx from Node b
   assert.deepEqual(out.untrusted, ["Success", false]);
   assert.deepEqual(out.trusted, ["Success", true, m.leafThumbprint]);
   assert.equal(out.root, m.rootThumbprint);
+  assert.equal(out.audit, "2 files: 1 verified, 1 not valid, 0 errors");
   assert.equal(out.error?.name, "PqxError");
   assert.equal(typeof out.error?.code, "string");
 });

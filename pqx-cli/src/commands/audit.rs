@@ -3,7 +3,9 @@
 
 use crate::cli::{ReportFormat, VerifyArgs};
 use crate::failure::{Exit, Failure};
-use pqx_core::audit::{audit, collect, default_threads, AuditStatus, FileAudit};
+use pqx_core::audit::{
+    audit, collect, default_threads, rows_to_json, AuditStatus, AuditSummary, FileAudit,
+};
 use pqx_core::bounded_read::read_bounded;
 use pqx_core::text::display_safe;
 use pqx_core::trust::{parse_registry_list, Thumbprint};
@@ -55,10 +57,10 @@ pub fn run(args: &VerifyArgs, options: &VerifyOptions) -> Result<Exit, Failure> 
     let passes = |r: &FileAudit| r.valid && (!policy || r.trusted);
     if !args.quiet {
         match args.report_format(ReportFormat::Text) {
-            ReportFormat::Json => outln!("{}", json(&rows, policy)),
+            ReportFormat::Json => outln!("{}", rows_to_json(&rows, policy)),
             ReportFormat::Text => {
                 out!("{}", table(&rows, policy));
-                outln!("{}", summary(&rows, policy));
+                outln!("{}", AuditSummary::of(&rows, policy));
             }
         }
         for r in rows.iter().filter(|r| r.status == AuditStatus::Error) {
@@ -139,49 +141,6 @@ fn table(rows: &[FileAudit], policy: bool) -> String {
         out.push_str(&line(&refs));
     }
     out
-}
-
-/// `12 files: 10 verified, 1 not valid, 1 error; 9 trusted, 1 not trusted`.
-fn summary(rows: &[FileAudit], policy: bool) -> String {
-    let count = |f: &dyn Fn(&FileAudit) -> bool| rows.iter().filter(|r| f(r)).count();
-    let verified = count(&|r| r.valid);
-    let errors = count(&|r| r.status == AuditStatus::Error);
-    let invalid = rows.len() - verified - errors;
-    let plural = if rows.len() == 1 { "" } else { "s" };
-    let mut s = format!(
-        "{} file{plural}: {verified} verified, {invalid} not valid, {errors} error{}",
-        rows.len(),
-        if errors == 1 { "" } else { "s" }
-    );
-    if policy {
-        let trusted = count(&|r| r.valid && r.trusted);
-        s.push_str(&format!(
-            "; {trusted} trusted, {} not trusted",
-            verified - trusted
-        ));
-    }
-    s
-}
-
-/// A JSON array, one object per file: `File`, `SignatureStatus`, `Signer`, `Thumbprint`,
-/// `Trusted` (null without a trust policy), `Expires`, `Error`, and MakePQX's `Report`.
-fn json(rows: &[FileAudit], policy: bool) -> String {
-    let items: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "File": r.path.display().to_string(),
-                "SignatureStatus": r.status.as_str(),
-                "Signer": r.signer,
-                "Thumbprint": r.thumbprint,
-                "Trusted": if policy { Some(r.valid && r.trusted) } else { None },
-                "Expires": r.expires,
-                "Error": r.error,
-                "Report": r.report,
-            })
-        })
-        .collect();
-    serde_json::to_string_pretty(&items).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
 
 #[cfg(test)]
