@@ -46,6 +46,7 @@ if [[ $quick -eq 0 ]]; then
   # The pqx binary the CLI's integration tests ran (already built by "rust tests", with the
   # workspace's features: `cargo build -p pqx-cli` would rebuild pqx-core for its own).
   step "build pqx" cargo test --workspace --no-run --quiet
+  export PQX_BIN="$PWD/target/debug/pqx"
   step "interop (lxml, xmlsec1, Apache POI)" tests/interop/run_interop.sh target/debug/pqx
   [[ -x bindings/run_ffi_tests.sh ]] && step "C ABI (C + valgrind, C# + mono)" bindings/run_ffi_tests.sh
   [[ -x tests/windows/run.sh ]] && step "Windows: pqx.exe and pqx.dll under wine" tests/windows/run.sh

@@ -71,8 +71,11 @@ step "build.sh" env VERBOSE="${VERBOSE:-0}" "$here/build.sh"
 grep '^build.sh: dist/ ready' "$log" | tail -n 1
 step "make fixtures" make_fixtures
 # The CLI, to compare its audit rows (`pqx verify --format json`) with the module's auditFile.
-step "build pqx (CLI)" cargo build -q -p pqx-cli --manifest-path "$root/Cargo.toml"
-export PQX_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/pqx"
+# ./test.sh passes the binary it built (PQX_BIN); run alone, this builds one.
+if [[ ! -x ${PQX_BIN:-} ]]; then
+  step "build pqx (CLI)" cargo build -q -p pqx-cli --manifest-path "$root/Cargo.toml"
+  export PQX_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/pqx"
+fi
 
 # Rust tests of pqx-wasm (host target: the adapters without the JS boundary).
 echo "test.sh: cargo test -p pqx-wasm"

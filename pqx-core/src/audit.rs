@@ -231,6 +231,19 @@ impl FileAudit {
             .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 
+    /// The row's cells in the audit table ([`table_cells`]); `trust_policy` says whether the
+    /// audit had one.
+    pub fn table_cells(&self, trust_policy: bool) -> [String; 6] {
+        table_cells(
+            &self.path.display().to_string(),
+            self.status.as_str(),
+            self.signer.as_deref(),
+            self.thumbprint.as_deref(),
+            trust_policy.then_some(self.valid && self.trusted),
+            self.expires.as_deref(),
+        )
+    }
+
     fn json_value(&self, trust_policy: bool) -> serde_json::Value {
         serde_json::json!({
             "File": self.path.display().to_string(),
@@ -243,6 +256,53 @@ impl FileAudit {
             "Report": self.report,
         })
     }
+}
+
+/// The columns of the audit table, as `pqx verify A.pqx B.pqx` prints them and the web page
+/// shows them.
+pub const TABLE_HEADER: [&str; 6] = [
+    "FILE",
+    "STATUS",
+    "SIGNER",
+    "SHA-1 THUMBPRINT",
+    "TRUSTED",
+    "EXPIRES",
+];
+
+/// One row of the audit table under [`TABLE_HEADER`], from a row's fields as
+/// [`FileAudit::to_json`] names them: the signer's common name, the expiry date without its
+/// time, `yes`/`no` trusted only under a trust policy (`trusted` is `None` without one), and
+/// `-` for what a row does not have. One function, so that the CLI's table and the web page's
+/// cannot disagree.
+pub fn table_cells(
+    file: &str,
+    status: &str,
+    signer: Option<&str>,
+    thumbprint: Option<&str>,
+    trusted: Option<bool>,
+    expires: Option<&str>,
+) -> [String; 6] {
+    let trusted = match (trusted, signer) {
+        (Some(true), Some(_)) => "yes",
+        (Some(false), Some(_)) => "no",
+        _ => "-",
+    };
+    [
+        file.to_owned(),
+        status.to_owned(),
+        signer.map_or("-", common_name).to_owned(),
+        thumbprint.unwrap_or("-").to_owned(),
+        trusted.to_owned(),
+        expires.and_then(|e| e.get(..10)).unwrap_or("-").to_owned(),
+    ]
+}
+
+/// The common name of a subject (`CN=Contoso Ltd, O=…` → `Contoso Ltd`), or the subject.
+fn common_name(subject: &str) -> &str {
+    subject
+        .split(',')
+        .find_map(|rdn| rdn.trim().strip_prefix("CN="))
+        .unwrap_or(subject)
 }
 
 /// The rows as a pretty-printed JSON array of [`FileAudit::to_json`]'s objects, in order
@@ -394,6 +454,38 @@ pub fn default_threads() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_cells_take_the_common_name_the_date_and_trust_only_under_a_policy() {
+        assert_eq!(
+            common_name("CN=Contoso Ltd, O=Contoso, C=US"),
+            "Contoso Ltd"
+        );
+        assert_eq!(common_name("O=Contoso,CN=X"), "X");
+        assert_eq!(common_name("O=Contoso"), "O=Contoso");
+        let signer = Some("CN=Contoso Ltd, O=Contoso");
+        let expires = Some("2027-01-31 12:00:00Z");
+        assert_eq!(
+            table_cells("a.pqx", "Success", signer, Some("AB"), Some(true), expires),
+            ["a.pqx", "Success", "Contoso Ltd", "AB", "yes", "2027-01-31"]
+        );
+        assert_eq!(
+            table_cells("a.pqx", "Success", signer, Some("AB"), None, expires)[4],
+            "-"
+        );
+        assert_eq!(
+            table_cells("a.pqx", "Success", signer, Some("AB"), Some(false), expires)[4],
+            "no"
+        );
+        assert_eq!(
+            table_cells("b.mez", "NotSigned", None, None, Some(false), None),
+            ["b.mez", "NotSigned", "-", "-", "-", "-"]
+        );
+        assert_eq!(
+            table_cells("c", "Error", None, None, None, Some("2027"))[5],
+            "-"
+        );
+    }
 
     #[test]
     fn collects_pqx_and_mez_recursively_sorted_without_following_links() {

@@ -4,7 +4,7 @@
 //! and keep no file in memory after its row), then sums up the rows it kept.
 
 use crate::options::VerifyOptions;
-use pqx_core::audit::{audit_bytes, AuditStatus, AuditSummary};
+use pqx_core::audit::{audit_bytes, table_cells, AuditStatus, AuditSummary};
 use pqx_core::{Error, Result};
 use serde::Deserialize;
 
@@ -44,4 +44,42 @@ pub fn summary_of_rows_json(json: &str) -> Result<String> {
         summary.add(status, r.trusted == Some(true));
     }
     Ok(summary.to_string())
+}
+
+/// What [`cells_of_rows_json`] reads of a row: the fields the table shows.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RowFields {
+    file: String,
+    signature_status: String,
+    #[serde(default)]
+    signer: Option<String>,
+    #[serde(default)]
+    thumbprint: Option<String>,
+    #[serde(default)]
+    trusted: Option<bool>,
+    #[serde(default)]
+    expires: Option<String>,
+}
+
+/// The table cells of the rows `auditFile` returned (a JSON array of them), one array of six
+/// strings per row under [`pqx_core::audit::TABLE_HEADER`]: [`table_cells`], the words of the
+/// CLI's table. A row without `File` or `SignatureStatus` is an `invalid-argument` error.
+pub fn cells_of_rows_json(json: &str) -> Result<String> {
+    let rows: Vec<RowFields> = serde_json::from_str(json)
+        .map_err(|e| Error::InvalidArgument(format!("audit rows: {e}")))?;
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            table_cells(
+                &r.file,
+                &r.signature_status,
+                r.signer.as_deref(),
+                r.thumbprint.as_deref(),
+                r.trusted,
+                r.expires.as_deref(),
+            )
+        })
+        .collect();
+    serde_json::to_string(&cells).map_err(|e| Error::InvalidArgument(format!("audit rows: {e}")))
 }

@@ -318,15 +318,34 @@ pub fn audit_file(
 pub fn audit_summary(
     #[wasm_bindgen(unchecked_param_type = "AuditRow[]")] rows: JsValue,
 ) -> Result<String, JsValue> {
-    let json = js_sys::JSON::stringify(&rows)
-        .ok()
-        .and_then(|s| s.as_string())
-        .ok_or_else(|| {
-            JsError::from(Error::InvalidArgument(
-                "auditSummary takes the array of rows auditFile returned".to_owned(),
-            ))
-        })?;
+    let json = json_text(
+        &rows,
+        "auditSummary takes the array of rows auditFile returned",
+    )?;
     Ok(audit::summary_of_rows_json(&json).map_err(JsError::from)?)
+}
+
+/// The cells of the audit table for the rows `auditFile` returned: per row the six strings
+/// the CLI's table prints (file, status, the signer's common name, SHA-1 thumbprint,
+/// trusted yes/no/-, expiry date), under `auditTableHeader()`. The page shows these, so that
+/// its table and the CLI's cannot disagree.
+#[wasm_bindgen(js_name = auditCells, unchecked_return_type = "string[][]")]
+pub fn audit_cells(
+    #[wasm_bindgen(unchecked_param_type = "AuditRow[]")] rows: JsValue,
+) -> Result<JsValue, JsValue> {
+    let json = json_text(
+        &rows,
+        "auditCells takes the array of rows auditFile returned",
+    )?;
+    let cells = audit::cells_of_rows_json(&json).map_err(JsError::from)?;
+    Ok(js::json_to_js(&cells)?)
+}
+
+/// The column titles of the audit table (the CLI's: `FILE`, `STATUS`, `SIGNER`,
+/// `SHA-1 THUMBPRINT`, `TRUSTED`, `EXPIRES`).
+#[wasm_bindgen(js_name = auditTableHeader, unchecked_return_type = "string[]")]
+pub fn audit_table_header() -> Vec<String> {
+    pqx_core::audit::TABLE_HEADER.map(str::to_owned).to_vec()
 }
 
 /// The version of pqx this module was built from.
@@ -340,13 +359,14 @@ fn verify_options(value: &JsValue) -> JsResult<options::VerifyOptions> {
     if value.is_undefined() || value.is_null() {
         return Ok(options::VerifyOptions::default());
     }
-    let json = js_sys::JSON::stringify(value)
+    let json = json_text(value, "verify options must be a plain object")?;
+    Ok(options::VerifyOptions::from_json(&json)?)
+}
+
+/// `value` as JSON text (`JSON.stringify`), or an `invalid-argument` error saying `expected`.
+fn json_text(value: &JsValue, expected: &str) -> JsResult<String> {
+    js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())
-        .ok_or_else(|| {
-            JsError::from(Error::InvalidArgument(
-                "verify options must be a plain object".to_owned(),
-            ))
-        })?;
-    Ok(options::VerifyOptions::from_json(&json)?)
+        .ok_or_else(|| JsError::from(Error::InvalidArgument(expected.to_owned())))
 }

@@ -1,2 +1,2 @@
 // Node.js entry point: the same functions as the browser build, already initialised.
-export { auditFile, auditSummary, check, inspect, thumbprint, verify, version } from "./pqx_wasm.js";
+export { auditCells, auditFile, auditSummary, auditTableHeader, check, inspect, thumbprint, verify, version } from "./pqx_wasm.js";

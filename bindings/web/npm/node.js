@@ -5,4 +5,4 @@ import { initSync } from "./pqx_wasm.js";
 
 initSync({ module: readFileSync(new URL("./pqx_wasm_bg.wasm", import.meta.url)) });
 
-export { auditFile, auditSummary, check, inspect, thumbprint, verify, version } from "./pqx_wasm.js";
+export { auditCells, auditFile, auditSummary, auditTableHeader, check, inspect, thumbprint, verify, version } from "./pqx_wasm.js";

@@ -241,7 +241,7 @@ function startAudit(files) {
       showProgress(`Auditing ${data.index + 1} of ${data.total}: ${data.name}…`, data.index / data.total);
     } else if (data.type === "row") {
       rows.push(data.row);
-      $("audit-table").querySelector("tbody").append(auditRow(data.row));
+      $("audit-table").querySelector("tbody").append(auditRow(data.row, data.cells));
     } else if (data.type === "audit-done") {
       finish();
       $("version").textContent = data.version ? `v${data.version}` : "";
@@ -416,25 +416,18 @@ function renderCheck(check) {
   box.replaceChildren(summary, items.length ? el("ul", { class: "findings" }, items) : "");
 }
 
-/** The common name of a subject (`CN=Contoso Ltd, O=…` → `Contoso Ltd`), or the subject:
- *  the CLI table's SIGNER column. */
-function commonName(subject) {
-  const cn = subject.split(",").map((rdn) => rdn.trim()).find((rdn) => rdn.startsWith("CN="));
-  return cn ? cn.slice(3) : subject;
-}
-
-/** One row of the audit table: the CLI table's cells for pqx-core's row. */
-function auditRow(row) {
+/** One row of the audit table: pqx-core's cells for the row (`auditCells`, the CLI table's
+ *  words), with the row's error under the file name and the signer's full subject on hover. */
+function auditRow(row, cells) {
+  const [file, status, signer, thumbprint, trusted, expires] = cells;
   const [state] = row.SignatureStatus === "Error" ? ["invalid"] : STATES[row.SignatureStatus] ?? UNKNOWN_STATE;
   const kind = state === "valid" ? "ok" : state === "unsigned" ? "warn" : "bad";
-  const trusted = row.Trusted === null || !row.Signer ? "-" : row.Trusted ? "yes" : "no";
-  const expires = row.Expires && row.Expires.length >= 10 ? row.Expires.slice(0, 10) : "-";
   return el("tr", { "data-status": row.SignatureStatus },
-    el("td", { class: "file" }, el("span", { class: "path", text: row.File }),
+    el("td", { class: "file" }, el("span", { class: "path", text: file }),
       row.SignatureStatus === "Error" && row.Error ? el("div", { class: "why", text: row.Error }) : null),
-    el("td", { class: "audit-status" }, pill(row.SignatureStatus, kind)),
-    el("td", { class: "signer", text: row.Signer ? commonName(row.Signer) : "-", title: row.Signer }),
-    el("td", { class: "thumb", text: row.Thumbprint ?? "-" }),
+    el("td", { class: "audit-status" }, pill(status, kind)),
+    el("td", { class: "signer", text: signer, title: row.Signer }),
+    el("td", { class: "thumb", text: thumbprint }),
     el("td", { class: "trusted", text: trusted }),
     el("td", { class: "expires", text: expires }),
   );

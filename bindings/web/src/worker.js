@@ -17,7 +17,7 @@
 //               { type: "audit-done", summary, version }
 //               { type: "error", code, message }
 
-import init, { verify, inspect, check, digestPlan, version, auditFile, auditSummary } from "./pkg/pqx_wasm.js";
+import init, { verify, inspect, check, digestPlan, version, auditFile, auditSummary, auditCells } from "./pkg/pqx_wasm.js";
 import { hostDigests } from "./host_digests.js";
 
 const ready = init();
@@ -70,7 +70,9 @@ async function audit(files, options) {
     const row = auditFile(bytes, name, { ...options, ...host });
     bytes = null;
     rows.push(row);
-    postMessage({ type: "row", index, row });
+    // The table's words are the core's (the CLI's table), not the page's.
+    const [cells] = auditCells([row]);
+    postMessage({ type: "row", index, row, cells });
   }
   postMessage({ type: "audit-done", summary: auditSummary(rows), version: version() });
 }

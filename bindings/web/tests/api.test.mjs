@@ -205,6 +205,8 @@ test("the TypeScript declarations describe the API", () => {
   assert.match(dts, /export function check\([^)]*\): CheckReport;/);
   assert.match(dts, /export function auditFile\(bytes: Uint8Array[^,]*, file_name: string, options\?: VerifyOptions\): AuditRow;/);
   assert.match(dts, /export function auditSummary\(rows: AuditRow\[\]\): string;/);
+  assert.match(dts, /export function auditCells\(rows: AuditRow\[\]\): string\[\]\[\];/);
+  assert.match(dts, /export function auditTableHeader\(\): string\[\];/);
   assert.match(dts, /export interface AuditRow/);
   assert.match(dts, /export interface VerifyReport/);
   assert.match(dts, /PackageSha256: string;/);
@@ -271,7 +273,13 @@ test("auditFile's rows are the very rows of `pqx verify --format json` on the sa
     const wasm = AUDITED.map(([name]) => pqx.auditFile(fixture(name), name, options));
     assert.deepEqual(wasm, cli);
     const text = spawnSync(PQX_BIN, ["verify", ...trust, ...AUDITED.map(([name]) => name)], { cwd: fixturesDir, encoding: "utf8" });
-    assert.equal(text.stdout.trimEnd().split("\n").at(-1), pqx.auditSummary(wasm));
+    const lines = text.stdout.trimEnd().split("\n");
+    assert.equal(lines.at(-1), pqx.auditSummary(wasm));
+    // The table itself: its header and every cell are the module's (columns are separated by
+    // two or more spaces; no cell is empty).
+    assert.deepEqual(lines[0].split(/ {2,}/), pqx.auditTableHeader());
+    const cells = pqx.auditCells(wasm);
+    assert.deepEqual(lines.slice(1, 1 + cells.length).map((l) => l.split(/ {2,}/)), cells);
   }
 });
 

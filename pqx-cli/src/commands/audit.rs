@@ -5,6 +5,7 @@ use crate::cli::{ReportFormat, VerifyArgs};
 use crate::failure::{Exit, Failure};
 use pqx_core::audit::{
     audit, collect, default_threads, rows_to_json, AuditStatus, AuditSummary, FileAudit,
+    TABLE_HEADER,
 };
 use pqx_core::bounded_read::read_bounded;
 use pqx_core::text::display_safe;
@@ -78,47 +79,14 @@ pub fn run(args: &VerifyArgs, options: &VerifyOptions) -> Result<Exit, Failure> 
     })
 }
 
-/// The common name of a subject (`CN=Contoso Ltd, O=…` → `Contoso Ltd`), or the subject.
-fn common_name(subject: &str) -> &str {
-    subject
-        .split(',')
-        .find_map(|rdn| rdn.trim().strip_prefix("CN="))
-        .unwrap_or(subject)
-}
-
-fn trusted_cell(r: &FileAudit, policy: bool) -> &'static str {
-    match (policy, r.signer.is_some(), r.trusted) {
-        (false, _, _) | (true, false, _) => "-",
-        (true, true, true) => "yes",
-        (true, true, false) => "no",
-    }
-}
-
 /// The table: one row per file, columns as wide as their widest cell.
 fn table(rows: &[FileAudit], policy: bool) -> String {
-    let header = [
-        "FILE",
-        "STATUS",
-        "SIGNER",
-        "SHA-1 THUMBPRINT",
-        "TRUSTED",
-        "EXPIRES",
-    ];
+    let header = TABLE_HEADER;
     let cells: Vec<[String; 6]> = rows
         .iter()
         .map(|r| {
-            [
-                display_safe(&r.path.display().to_string()).into_owned(),
-                r.status.to_string(),
-                display_safe(r.signer.as_deref().map_or("-", common_name)).into_owned(),
-                r.thumbprint.clone().unwrap_or_else(|| "-".into()),
-                trusted_cell(r, policy).to_owned(),
-                r.expires
-                    .as_deref()
-                    .and_then(|e| e.get(..10))
-                    .unwrap_or("-")
-                    .to_owned(),
-            ]
+            // What reaches the terminal is made safe; the words are the core's.
+            r.table_cells(policy).map(|c| display_safe(&c).into_owned())
         })
         .collect();
     let mut widths = header.map(|h| h.chars().count());
@@ -141,19 +109,4 @@ fn table(rows: &[FileAudit], policy: bool) -> String {
         out.push_str(&line(&refs));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn common_name_takes_the_cn_or_keeps_the_subject() {
-        assert_eq!(
-            common_name("CN=Contoso Ltd, O=Contoso, C=US"),
-            "Contoso Ltd"
-        );
-        assert_eq!(common_name("O=Contoso,CN=X"), "X");
-        assert_eq!(common_name("O=Contoso"), "O=Contoso");
-    }
 }
