@@ -111,9 +111,16 @@ pub fn gate<R: Read + Seek>(
     Ok(())
 }
 
-/// Colour only on a terminal, and never when `NO_COLOR` is set (no-color.org).
+/// Colour only on a terminal that shows it (not `TERM=dumb`), never when `NO_COLOR` is set
+/// (no-color.org). On Windows the console must also take ANSI sequences: pqx asks it to
+/// (virtual terminal processing, Windows 10 and later), and a console that refuses — an older
+/// Windows, a redirected handle — gets plain text rather than escape codes.
 fn color_wanted(is_terminal: bool) -> bool {
-    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    is_terminal
+        && !anstyle_query::no_color()
+        && anstyle_query::term_supports_color()
+        // `None` off Windows, where terminals take ANSI sequences as they are.
+        && anstyle_query::windows::enable_ansi_colors().unwrap_or(true)
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -185,6 +192,11 @@ fn counts(findings: &[Finding]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_colour_when_the_output_is_not_a_terminal() {
+        assert!(!color_wanted(false));
+    }
     use pqx_core::lint::{check, ConnectorFile};
 
     #[test]
