@@ -22,6 +22,7 @@ use pqx_core::trust::TrustPolicy;
 use pqx_core::verify::{verify_bytes, VerifyOptions};
 use std::io::Cursor;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 /// A signed package, taken apart: where a fuzzed token goes.
 struct Base {
@@ -30,20 +31,56 @@ struct Base {
     signature_value: Vec<u8>,
 }
 
+/// A package signed by a fresh test PKI. 2048-bit keys: the chain's CAs must have them (path
+/// validation refuses smaller RSA CA keys), and making three of them is most of a second.
+fn sign_a_package() -> Vec<u8> {
+    let mez = pqx_core::sample::hello_world_mez().expect("sample");
+    let packed =
+        pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Default::default()).expect("pack");
+    let pki = TestPki::generate(&TestPkiOptions::default()).expect("pki");
+    sign_bytes(
+        &packed,
+        "base.pqx",
+        &pki.signing_key(),
+        &SignOptions::default(),
+    )
+    .expect("sign")
+    .output
+}
+
+/// The signed package, shared by every process of a run through a file in the temporary
+/// folder (renewed daily, so that its certificates stay valid): fork mode (`fuzz/long.sh`)
+/// starts a process per job, and making the PKI in each took most of the run's time.
+fn signed_package() -> Vec<u8> {
+    const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+    let cache = std::env::temp_dir().join("pqx-fuzz-verify-timestamped-base.pqx");
+    let fresh = std::fs::metadata(&cache)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age < DAY);
+    if fresh {
+        if let Ok(bytes) = std::fs::read(&cache) {
+            if verify_bytes(&bytes, "cache", options()).is_ok_and(|v| v.is_valid()) {
+                return bytes;
+            }
+        }
+    }
+    let bytes = sign_a_package();
+    // Written whole, then renamed: a process starting meanwhile never reads half a file.
+    let part = cache.with_extension(format!("{}.tmp", std::process::id()));
+    if std::fs::write(&part, &bytes).is_ok() && std::fs::rename(&part, &cache).is_err() {
+        let _ = std::fs::remove_file(&part);
+    }
+    bytes
+}
+
 fn base() -> &'static Base {
     static BASE: OnceLock<Base> = OnceLock::new();
     BASE.get_or_init(|| {
         let limits = Limits::default();
-        let mez = pqx_core::sample::hello_world_mez().expect("sample");
-        let packed =
-            pqx_core::pack::pack_bytes(&mez, "HelloWorld.mez", &Default::default()).expect("pack");
-        // 2048-bit keys: the chain's CAs must have them (path validation refuses smaller RSA
-        // CA keys). Made once, in libFuzzer's `init`, outside the per-input timeout.
-        let pki = TestPki::generate(&TestPkiOptions::default()).expect("pki");
-        let sign_options = SignOptions::default();
-        let signed = sign_bytes(&packed, "base.pqx", &pki.signing_key(), &sign_options)
-            .expect("sign")
-            .output;
+        // Made once, in libFuzzer's `init`, outside the per-input timeout.
+        let signed = signed_package();
         let mut archive =
             ArchiveReader::open(Cursor::new(&signed), "base", &limits).expect("archive");
         let list = archive.entries().to_vec();
