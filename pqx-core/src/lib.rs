@@ -45,7 +45,12 @@ pub mod text;
 pub mod trust;
 pub mod verdict;
 pub mod verify;
+// Secure XML parsing and C14N: mechanics (their signatures carry `roxmltree` types), public
+// only under `internals` for pqx's C14N-against-lxml tests and fuzz targets.
+#[cfg(feature = "internals")]
 pub mod xml;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod xml;
 
 pub use error::{Error, ErrorKind, Result};
 #[cfg(test)]

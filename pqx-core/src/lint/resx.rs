@@ -2,7 +2,7 @@
 //!
 //! `Extension.LoadString("Key")` reads `<data name="Key"><value>…</value></data>` from the
 //! package's `resources.resx` (a .NET resource file, plain XML). The resources rule only
-//! needs the set of names. The file goes through [`crate::xml::parse`], which refuses DTDs
+//! needs the set of names. The file goes through pqx's hardened XML parser, which refuses DTDs
 //! (so entity tricks cannot blow up) and bounds size, depth, attributes and namespace
 //! declarations (so a hostile file cannot make the check quadratic).
 

@@ -10,7 +10,7 @@
 //! add items) is either refused with an error naming the file and line, or reported in
 //! [`ProjectItems::notes`] when it cannot change the items.
 //!
-//! The file is parsed by [`crate::xml::parse`]: no DTD, bounded size, depth and attributes.
+//! The file is parsed by pqx's hardened XML parser: no DTD, bounded size, depth and attributes.
 
 use super::condition;
 use super::properties::{Properties, Unevaluable};
