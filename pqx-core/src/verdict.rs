@@ -53,6 +53,21 @@ pub enum SignatureStatus {
 }
 
 impl SignatureStatus {
+    /// Every status, in declaration order: what reads a printed name back
+    /// ([`crate::audit::AuditStatus::from_name`]) and what the bindings check their own
+    /// lists against.
+    pub const ALL: [SignatureStatus; 9] = [
+        SignatureStatus::Success,
+        SignatureStatus::InvalidSignature,
+        SignatureStatus::CertificateRequired,
+        SignatureStatus::InvalidCertificate,
+        SignatureStatus::ReferenceNotFound,
+        SignatureStatus::NotSigned,
+        SignatureStatus::UnsignedParts,
+        SignatureStatus::MalformedSignature,
+        SignatureStatus::UnsupportedAlgorithm,
+    ];
+
     /// The name printed in reports (`"Success"`, …).
     pub fn name(self) -> &'static str {
         match self {
@@ -384,5 +399,31 @@ pub(crate) fn judge_signer(
     match refusal {
         Some(r) => fail(SignatureStatus::InvalidCertificate, r.to_string()),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod all_statuses_tests {
+    use super::SignatureStatus;
+
+    #[test]
+    fn all_lists_every_status_once() {
+        // Exhaustive: a new status fails to compile here until it is in ALL.
+        let listed = |s: SignatureStatus| match s {
+            SignatureStatus::Success
+            | SignatureStatus::InvalidSignature
+            | SignatureStatus::CertificateRequired
+            | SignatureStatus::InvalidCertificate
+            | SignatureStatus::ReferenceNotFound
+            | SignatureStatus::NotSigned
+            | SignatureStatus::UnsignedParts
+            | SignatureStatus::MalformedSignature
+            | SignatureStatus::UnsupportedAlgorithm => SignatureStatus::ALL.contains(&s),
+        };
+        assert!(SignatureStatus::ALL.into_iter().all(listed));
+        let mut names: Vec<&str> = SignatureStatus::ALL.iter().map(|s| s.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), SignatureStatus::ALL.len());
     }
 }

@@ -558,18 +558,7 @@ mod tests {
 
     #[test]
     fn signature_status_names_match_the_core() {
-        let all = [
-            SignatureStatus::Success,
-            SignatureStatus::InvalidSignature,
-            SignatureStatus::CertificateRequired,
-            SignatureStatus::InvalidCertificate,
-            SignatureStatus::ReferenceNotFound,
-            SignatureStatus::NotSigned,
-            SignatureStatus::UnsignedParts,
-            SignatureStatus::MalformedSignature,
-            SignatureStatus::UnsupportedAlgorithm,
-        ];
-        for s in all {
+        for s in SignatureStatus::ALL {
             let c = pqx_signature_status::from_core(s);
             assert_ne!(c, pqx_signature_status::PQX_SIGNATURE_UNKNOWN);
             assert_eq!(
