@@ -163,17 +163,9 @@ function showError(code, message, lead = "This file could not be read as a conne
   announce(`Error: ${message}`);
 }
 
-function start(file) {
-  currentSelection = { file };
-  if (currentWorker) currentWorker.terminate();
-  $("error").hidden = true;
-  $("result").hidden = true;
-  $("audit").hidden = true;
-  $("reverify").disabled = true;
-  document.body.dataset.busy = "true";
-  showProgress(`Reading ${file.name}…`, 0);
-  announce(`Verifying ${file.name}`);
-
+/** A fresh worker (the one whose messages count from now on) and the `finish` that ends its
+ *  run: terminates it, hides the progress and counts the run (tests wait on `data-runs`). */
+function startWorker() {
   const worker = new Worker(new URL("worker.js", import.meta.url), { type: "module" });
   currentWorker = worker;
   const finish = () => {
@@ -185,6 +177,30 @@ function start(file) {
     runs += 1;
     document.body.dataset.runs = String(runs);
   };
+  return { worker, finish };
+}
+
+/** The worker's `onerror`: ends the run and says the worker failed (`lead` as showError's). */
+function failed(finish, lead) {
+  return (e) => {
+    e.preventDefault();
+    finish();
+    showError("worker", e.message || "the verification worker failed to start", lead);
+  };
+}
+
+function start(file) {
+  currentSelection = { file };
+  if (currentWorker) currentWorker.terminate();
+  $("error").hidden = true;
+  $("result").hidden = true;
+  $("audit").hidden = true;
+  $("reverify").disabled = true;
+  document.body.dataset.busy = "true";
+  showProgress(`Reading ${file.name}…`, 0);
+  announce(`Verifying ${file.name}`);
+
+  const { worker, finish } = startWorker();
   worker.onmessage = ({ data }) => {
     if (worker !== currentWorker) return;
     if (data.type === "progress") {
@@ -199,11 +215,7 @@ function start(file) {
       showError(data.code, data.message);
     }
   };
-  worker.onerror = (e) => {
-    e.preventDefault();
-    finish();
-    showError("worker", e.message || "the verification worker failed to start");
-  };
+  worker.onerror = failed(finish);
   worker.postMessage({ file, name: file.name, options: trustOptions() });
 }
 
@@ -224,17 +236,7 @@ function startAudit(files) {
   showProgress(`Auditing ${files.length} files…`, 0);
   announce(`Auditing ${files.length} files`);
 
-  const worker = new Worker(new URL("worker.js", import.meta.url), { type: "module" });
-  currentWorker = worker;
-  const finish = () => {
-    worker.terminate();
-    if (currentWorker === worker) currentWorker = null;
-    $("progress-box").hidden = true;
-    $("reverify").disabled = false;
-    delete document.body.dataset.busy;
-    runs += 1;
-    document.body.dataset.runs = String(runs);
-  };
+  const { worker, finish } = startWorker();
   worker.onmessage = ({ data }) => {
     if (worker !== currentWorker) return;
     if (data.type === "audit-progress") {
@@ -253,11 +255,7 @@ function startAudit(files) {
       showError(data.code, data.message, "The audit stopped. ");
     }
   };
-  worker.onerror = (e) => {
-    e.preventDefault();
-    finish();
-    showError("worker", e.message || "the verification worker failed to start", "The audit stopped. ");
-  };
+  worker.onerror = failed(finish, "The audit stopped. ");
   worker.postMessage({ audit: files, options: trustOptions() });
 }
 
