@@ -36,6 +36,17 @@ impl Hsm {
     fn ca(&self) -> PathBuf {
         self.dir.path().join("ca.pem")
     }
+    /// `pqx verify --require-trusted` passes with the test CA as the anchor.
+    fn verifies_trusted(&self, pqx_file: &Path) {
+        pqx()
+            .arg("verify")
+            .arg(pqx_file)
+            .arg("--trusted-ca")
+            .arg(self.ca())
+            .arg("--require-trusted")
+            .assert()
+            .success();
+    }
     fn pin_file(&self) -> PathBuf {
         self.dir.path().join("pin.txt")
     }
@@ -202,14 +213,7 @@ fn signs_with_an_rsa_key_generated_inside_softhsm() {
         .arg(h.pin_file())
         .assert()
         .success();
-    pqx()
-        .arg("verify")
-        .arg(&p)
-        .arg("--trusted-ca")
-        .arg(h.ca())
-        .arg("--require-trusted")
-        .assert()
-        .success();
+    h.verifies_trusted(&p);
     // The independent verifier (tests/interop/opc_verify.py: lxml + cryptography).
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop/opc_verify.py");
     match Command::new("python3")
@@ -422,14 +426,7 @@ fn packs_and_signs_in_one_step_with_a_key_in_the_token() {
         .arg(h.pin_file())
         .assert()
         .success();
-    pqx()
-        .arg("verify")
-        .arg(&target)
-        .arg("--trusted-ca")
-        .arg(h.ca())
-        .arg("--require-trusted")
-        .assert()
-        .success();
+    h.verifies_trusted(&target);
 }
 
 /// RFC 7512's `pin-source`: the URI names the file holding the PIN (no --pin-file, no
@@ -445,12 +442,5 @@ fn takes_the_pin_from_the_uris_pin_source_file() {
     );
     h.sign(&p, &uri).assert().success();
     assert_ne!(std::fs::read(&p).unwrap(), before);
-    pqx()
-        .arg("verify")
-        .arg(&p)
-        .arg("--trusted-ca")
-        .arg(h.ca())
-        .arg("--require-trusted")
-        .assert()
-        .success();
+    h.verifies_trusted(&p);
 }
