@@ -40,6 +40,7 @@ step "rust tests" cargo test --workspace --quiet
 # What docs.rs shows (default features): every public item documented, no broken links.
 step "pqx-core docs" env RUSTDOCFLAGS="-D warnings" cargo doc -p pqx-core --no-deps --quiet
 step "pqx-core packages" cargo package -p pqx-core --quiet --allow-dirty --no-verify
+step "pqx-core builds on its MSRV" tests/api/msrv.sh
 
 if [[ $quick -eq 0 ]]; then
   step "pqx-core public API snapshot (tests/api)" tests/api/check.sh
