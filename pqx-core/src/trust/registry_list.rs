@@ -220,6 +220,16 @@ mod tests {
     const A: &str = "0123456789ABCDEF0123456789ABCDEF01234567";
     const B: &str = "89ABCDEF0123456789ABCDEF0123456789ABCDEF";
 
+    /// The thumbprints `bytes` list (upper-case hex), or the panic of a parse error.
+    fn listed(bytes: &[u8], what: &str) -> Vec<String> {
+        parse_registry_list(bytes, what)
+            .unwrap()
+            .thumbprints
+            .iter()
+            .map(|t| t.as_str().to_owned())
+            .collect()
+    }
+
     /// The hex(7) text regedit writes for `strings`, wrapped at 25 bytes a line.
     fn hex7(strings: &[&str]) -> String {
         let mut units: Vec<u16> = Vec::new();
@@ -262,13 +272,7 @@ mod tests {
             hex7(&[A, &B.to_lowercase()])
         )));
         let list = parse_registry_list(&file, "export.reg").unwrap();
-        assert_eq!(
-            list.thumbprints
-                .iter()
-                .map(Thumbprint::as_str)
-                .collect::<Vec<_>>(),
-            [A, B]
-        );
+        assert_eq!(listed(&file, "export.reg"), [A, B]);
         assert!(list.key.ends_with("Power BI Desktop"));
     }
 
@@ -278,15 +282,7 @@ mod tests {
             "\"{}\"",
             "01 23 45 67 89 ab cd ef 01 23 45 67 89 ab cd ef 01 23 45 67"
         ));
-        assert_eq!(
-            parse_registry_list(single.as_bytes(), "a.reg")
-                .unwrap()
-                .thumbprints
-                .iter()
-                .map(Thumbprint::as_str)
-                .collect::<Vec<_>>(),
-            [A]
-        );
+        assert_eq!(listed(single.as_bytes(), "a.reg"), [A]);
         let deleted = reg_export("-");
         assert!(parse_registry_list(deleted.as_bytes(), "a.reg")
             .unwrap()
@@ -305,15 +301,7 @@ mod tests {
              \"TrustedCertificateThumbprints\"=hex(7):{}\r\n",
             hex.join(",")
         );
-        assert_eq!(
-            parse_registry_list(file.as_bytes(), "a.reg")
-                .unwrap()
-                .thumbprints
-                .iter()
-                .map(Thumbprint::as_str)
-                .collect::<Vec<_>>(),
-            [A, B]
-        );
+        assert_eq!(listed(file.as_bytes(), "a.reg"), [A, B]);
     }
 
     #[test]
@@ -338,24 +326,8 @@ mod tests {
              TrustedCertificateThumbprints    REG_MULTI_SZ    {A}\\0{}\r\n\r\n",
             B.to_lowercase()
         );
-        assert_eq!(
-            parse_registry_list(out.as_bytes(), "q.txt")
-                .unwrap()
-                .thumbprints
-                .iter()
-                .map(Thumbprint::as_str)
-                .collect::<Vec<_>>(),
-            [A, B]
-        );
-        assert_eq!(
-            parse_registry_list(&utf16le_with_bom(&out), "q.txt")
-                .unwrap()
-                .thumbprints
-                .iter()
-                .map(Thumbprint::as_str)
-                .collect::<Vec<_>>(),
-            [A, B]
-        );
+        assert_eq!(listed(out.as_bytes(), "q.txt"), [A, B]);
+        assert_eq!(listed(&utf16le_with_bom(&out), "q.txt"), [A, B]);
         let empty = "HKEY_LOCAL_MACHINE\\Software\\Policies\\Microsoft\\Power BI Desktop\n    TrustedCertificateThumbprints    REG_MULTI_SZ\n";
         assert!(parse_registry_list(empty.as_bytes(), "q.txt")
             .unwrap()
