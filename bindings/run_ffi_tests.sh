@@ -64,10 +64,7 @@ install_tools() {
   command -v mcs >/dev/null || missing+=(mono-mcs)
   command -v mono >/dev/null || missing+=(mono-runtime)
   if [[ ${#missing[@]} -gt 0 ]]; then
-    local sudo=""
-    [[ $(id -u) -ne 0 ]] && sudo=sudo
-    $sudo apt-get update -qq >/dev/null || return 1
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || return 1
+    "$ROOT/tests/apt_install.sh" --no-install-recommends "${missing[@]}" || return 1
   fi
   if [[ "$(cbindgen --version 2>/dev/null)" != "cbindgen $CBINDGEN_VERSION" ]]; then
     cargo install cbindgen --version "$CBINDGEN_VERSION" --locked --quiet || return 1

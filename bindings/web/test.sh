@@ -40,12 +40,10 @@ finish() {
   exit $?
 }
 
-as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
-
 install_chromium() {
   [[ -x /usr/bin/chromium ]] && return 0
   echo "test.sh: installing chromium (apt-get)"
-  as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium
+  "$root/tests/apt_install.sh" chromium
 }
 
 install_node_modules() {

@@ -24,15 +24,5 @@ J=/usr/share/java
 [ -f $J/bcpkix.jar ] || need="$need libbcpkix-java"
 [ -f $J/slf4j-api.jar ] && [ -f $J/slf4j-nop.jar ] || need="$need libslf4j-java"
 
-if [ -n "$need" ]; then
-    SUDO=""
-    if [ "$(id -u)" != 0 ]; then SUDO="sudo -n"; fi
-    log=$(mktemp)
-    if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq $need; } >"$log" 2>&1; then
-        cat "$log" >&2
-        rm -f "$log"
-        echo "install_deps.sh: apt-get install$need failed" >&2
-        exit 1
-    fi
-    rm -f "$log"
-fi
+# shellcheck disable=SC2086 # $need is a list of package names
+"$(dirname "$0")/../apt_install.sh" $need

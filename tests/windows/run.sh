@@ -48,10 +48,7 @@ install_tools() {
   command -v openssl >/dev/null || missing+=(openssl)
   command -v python3 >/dev/null || missing+=(python3)
   if [[ ${#missing[@]} -gt 0 ]]; then
-    local sudo=""
-    [[ $(id -u) -ne 0 ]] && sudo=sudo
-    $sudo apt-get update -qq >/dev/null || return 1
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || return 1
+    "$ROOT/tests/apt_install.sh" --no-install-recommends "${missing[@]}" || return 1
   fi
 }
 
