@@ -99,7 +99,6 @@ pub enum DigestInput {
 pub struct ExternalSigner {
     command: String,
     chain: Vec<Certificate>,
-    key_bits: usize,
     input: DigestInput,
     timeout: Duration,
 }
@@ -112,14 +111,14 @@ impl ExternalSigner {
         input: DigestInput,
         timeout: Duration,
     ) -> Result<Self> {
-        let signer = chain.first().ok_or_else(|| {
-            Error::InvalidArgument("--cert holds no certificate for --sign-command".into())
-        })?;
-        let key_bits = signer.key_bits().unwrap_or(0);
+        if chain.is_empty() {
+            return Err(Error::InvalidArgument(
+                "--cert holds no certificate for --sign-command".into(),
+            ));
+        }
         Ok(ExternalSigner {
             command,
             chain,
-            key_bits,
             input,
             timeout,
         })
@@ -158,10 +157,6 @@ impl Signer for ExternalSigner {
         &self.chain
     }
 
-    fn key_bits(&self) -> usize {
-        self.key_bits
-    }
-
     fn sign_digest(&self, alg: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
         check_digest_len(alg, digest)?;
         let mut child = self.spawn(alg, digest)?;
@@ -196,7 +191,7 @@ impl Signer for ExternalSigner {
         if !status.success() {
             return Err(self.failed(&format!("failed ({})", describe(status)), &err));
         }
-        let modulus_len = self.key_bits.div_ceil(8);
+        let modulus_len = self.key_bits().div_ceil(8);
         decode_signature(&out, modulus_len).ok_or_else(|| {
             self.failed(
                 &format!(

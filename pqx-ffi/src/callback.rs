@@ -45,7 +45,6 @@ pub type pqx_sign_callback = Option<
 /// frees it, only hands it back to the callback.
 struct CallbackSigner {
     chain: Vec<Certificate>,
-    key_bits: usize,
     callback: unsafe extern "C" fn(*mut c_void, i32, *const u8, usize, *mut u8, *mut usize) -> i32,
     user_data: *mut c_void,
 }
@@ -76,13 +75,9 @@ impl Signer for CallbackSigner {
         &self.chain
     }
 
-    fn key_bits(&self) -> usize {
-        self.key_bits
-    }
-
     fn sign_digest(&self, alg: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
         check_digest_len(alg, digest)?;
-        let capacity = self.key_bits.div_ceil(8);
+        let capacity = self.key_bits().div_ceil(8);
         let mut signature = vec![0u8; capacity];
         let mut len = capacity;
         // SAFETY: `digest` and `signature` are live for the call with the lengths passed;
@@ -195,21 +190,18 @@ pub unsafe extern "C" fn pqx_signer_from_callback(
                 signer_cert.subject()
             ))
         })?;
-        let key_bits = match usize::try_from(key_bits) {
-            Ok(0) => cert_bits,
-            Ok(bits) if bits == cert_bits => bits,
-            _ => {
-                return Err(Error::InvalidArgument(format!(
-                    "key_bits is {key_bits} but the certificate {} holds a {cert_bits}-bit RSA \
-                     key (pass 0 to use the certificate's)",
-                    signer_cert.subject()
-                ))
-                .into())
-            }
-        };
+        // The signer's key size is the certificate's (`Signer::key_bits`); `key_bits` may only
+        // confirm it.
+        if key_bits != 0 && usize::try_from(key_bits) != Ok(cert_bits) {
+            return Err(Error::InvalidArgument(format!(
+                "key_bits is {key_bits} but the certificate {} holds a {cert_bits}-bit RSA \
+                 key (pass 0 to use the certificate's)",
+                signer_cert.subject()
+            ))
+            .into());
+        }
         let signer = CallbackSigner {
             chain,
-            key_bits,
             callback,
             user_data,
         };
