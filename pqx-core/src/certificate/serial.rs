@@ -33,15 +33,16 @@ impl SerialNumber {
                 "{text:?} is not a certificate serial number (hex digits)"
             )));
         }
-        let trimmed = digits.trim_start_matches('0');
-        Ok(SerialNumber(
-            if trimmed.is_empty() { "0" } else { trimmed }.to_owned(),
-        ))
+        Ok(Self::from_hex_digits(&digits))
     }
 
     /// `c`'s serial number.
     pub fn of(c: &Certificate) -> Self {
-        let digits = c.serial_hex();
+        Self::from_hex_digits(&c.serial_hex())
+    }
+
+    /// Upper-case hex digits without their leading zeros (a zero serial stays `0`).
+    fn from_hex_digits(digits: &str) -> Self {
         let trimmed = digits.trim_start_matches('0');
         SerialNumber(if trimmed.is_empty() { "0" } else { trimmed }.to_owned())
     }
